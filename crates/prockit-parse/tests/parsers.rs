@@ -1,0 +1,163 @@
+//! The parsers against captured real files and hostile variants of them.
+
+use prockit_parse::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn stat_of_init_captured_from_a_real_machine() {
+    let bytes = fixture("stat-init");
+    let stat = parse_stat(&bytes).unwrap();
+    assert_eq!(stat.pid, 1);
+    assert_eq!(stat.comm, b"process_api");
+    assert_eq!(stat.state, b'S');
+    assert_eq!((stat.ppid, stat.pgrp, stat.session), (0, 0, 0));
+    assert_eq!(stat.starttime, 25);
+    assert_eq!(stat.vsize, 40243200);
+    assert_eq!(stat.rss, 2264);
+    assert_eq!((stat.priority, stat.nice), (10, -10));
+}
+
+#[test]
+fn stat_with_parentheses_and_spaces_in_comm() {
+    let bytes = fixture("stat-paren-comm");
+    let stat = parse_stat(&bytes).unwrap();
+    assert_eq!(stat.comm, b"a) (b c");
+    assert_eq!(stat.state, b'S');
+    assert_eq!(stat.ppid, 2395);
+    assert_eq!(stat.pgrp, 2386);
+    assert_eq!(stat.session, 1436);
+    assert_eq!(stat.starttime, 65176);
+    assert_eq!(stat.rss, 422);
+
+    let fields = split_stat_fields(&bytes).unwrap();
+    assert_eq!(fields[0], b"2396");
+    assert_eq!(fields[1], b"a) (b c");
+    assert_eq!(fields[2], b"S");
+    assert_eq!(fields.len(), 52);
+}
+
+#[test]
+fn stat_comm_that_imitates_the_fields_after_it() {
+    // A comm of 15 bytes written to look like the end of a stat line cannot move the fields.
+    let line = b"77 (x) Z 1 1 1 0) R 5 6 7 0 -1 0 0 0 0 0 1 2 3 4 20 0 1 0 99 4096 3 0\n";
+    let stat = parse_stat(line).unwrap();
+    assert_eq!(stat.comm, b"x) Z 1 1 1 0");
+    assert_eq!(stat.state, b'R');
+    assert_eq!(stat.ppid, 5);
+    assert_eq!(stat.starttime, 99);
+}
+
+#[test]
+fn stat_comm_with_newline_and_bytes_that_are_not_utf8() {
+    let mut line = b"9 (\n\xff\xfe)(\x01) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0".to_vec();
+    line.push(b'\n');
+    let stat = parse_stat(&line).unwrap();
+    assert_eq!(stat.comm, b"\n\xff\xfe)(\x01");
+    assert_eq!(stat.rss, 0);
+}
+
+#[test]
+fn stat_every_truncation_is_an_error_not_a_panic() {
+    let bytes = fixture("stat-paren-comm");
+    // Cut inside the rss field or before it: must fail; cut after it: must parse.
+    let rss_end = {
+        let full = parse_stat(&bytes).unwrap();
+        assert_eq!(full.rss, 422);
+        let close = bytes.iter().rposition(|b| *b == b')').unwrap();
+        let after: Vec<usize> = bytes[close..]
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b' ')
+            .map(|(i, _)| close + i)
+            .collect();
+        after[22] // the space after field (24) rss
+    };
+    for len in 0..bytes.len() {
+        let result = parse_stat(&bytes[..len]);
+        if len >= rss_end {
+            assert!(result.is_ok(), "cut at {len}");
+        } else if len < rss_end - 3 {
+            assert!(result.is_err(), "cut at {len} parsed: {result:?}");
+        }
+    }
+}
+
+#[test]
+fn stat_refuses_hostile_numbers_and_shapes() {
+    let base = "1 (c) S 0 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 25 4096 3 0";
+    assert!(parse_stat(base.as_bytes()).is_ok());
+    let hostile = [
+        base.replace("25 4096", "25 99999999999999999999999"),
+        base.replace("S 0 0", "S 4294967296 0"),
+        base.replace("1 (c)", "0 (c)"),
+        base.replace("1 (c)", "-5 (c)"),
+        base.replace("1 (c)", "(c)"),
+        base.replace("(c)", "c)"),
+        base.replace("(c)", ")c("),
+        base.replace(" S ", " SS "),
+        base.replace(" S ", " 1 "),
+        base.replace(" 20 0 1 ", " 20 x 1 "),
+        String::new(),
+        "()".to_string(),
+    ];
+    for line in &hostile {
+        assert!(parse_stat(line.as_bytes()).is_err(), "accepted {line:?}");
+    }
+}
+
+#[test]
+fn status_of_init() {
+    let bytes = fixture("status-init");
+    let fields = parse_status(&bytes);
+    let get = |k: &[u8]| fields.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+    assert_eq!(get(b"Name"), Some(&b"process_api"[..]));
+    assert_eq!(get(b"Pid"), Some(&b"1"[..]));
+    assert_eq!(get(b"Uid"), Some(&b"0\t0\t0\t0"[..]));
+    assert_eq!(fields.len(), 59);
+}
+
+#[test]
+fn status_name_escapes_and_truncations() {
+    let bytes = fixture("status-paren-comm");
+    let fields = parse_status(&bytes);
+    assert_eq!(fields[0], (&b"Name"[..], &b"a) (b c"[..]));
+    for len in 0..bytes.len() {
+        let _ = parse_status(&bytes[..len]); // never panics
+    }
+    assert_eq!(parse_status(b"no colon here\n:\tempty key\nKey:\n"), vec![(&b"Key"[..], &b""[..])]);
+}
+
+#[test]
+fn cmdline_of_a_real_process_and_rewritten_ones() {
+    let bytes = fixture("cmdline-sleep");
+    assert_eq!(parse_cmdline(&bytes), vec![&b"./a) (b c"[..], &b"30"[..]]);
+    assert!(parse_cmdline(b"").is_empty());
+    assert_eq!(parse_cmdline(b"nginx: worker process"), vec![&b"nginx: worker process"[..]]);
+    assert_eq!(parse_cmdline(b"a\0\0b\0"), vec![&b"a"[..], &b""[..], &b"b"[..]]);
+    assert_eq!(parse_cmdline(b"\xff\xfe\0"), vec![&b"\xff\xfe"[..]]);
+}
+
+#[test]
+fn environ_of_a_real_process_and_hostile_entries() {
+    let bytes = fixture("environ-sleep");
+    let env = parse_environ(&bytes);
+    assert_eq!(env.len(), 4);
+    assert_eq!(env[0], (&b"PATH"[..], &b"/usr/bin:/bin"[..]));
+    assert_eq!(env[3], (&b"TERM"[..], &b"xterm"[..]));
+    let hostile = parse_environ(b"A=1=2\0noequals\0=novalue\0B=\0\xff=\xfe\0TRUNC");
+    assert_eq!(
+        hostile,
+        vec![(&b"A"[..], &b"1=2"[..]), (&b"B"[..], &b""[..]), (&b"\xff"[..], &b"\xfe"[..])]
+    );
+}
+
+#[test]
+fn uptime_captured() {
+    let bytes = fixture("uptime");
+    let uptime = parse_uptime(&bytes).unwrap();
+    assert!(uptime > 0.0);
+}

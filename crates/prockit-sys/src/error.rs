@@ -1,0 +1,104 @@
+use std::fmt;
+
+use nix::errno::Errno;
+use prockit_parse::ParseError;
+
+use crate::Pid;
+
+/// Everything that can go wrong in prockit-sys. The variants are the ones a caller acts on
+/// differently; the binding turns each into a Node-style error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The process does not exist (any more), or its pid now names another process.
+    NoSuchProcess { pid: Pid, syscall: &'static str },
+    /// The kernel refused: EPERM or EACCES.
+    PermissionDenied { pid: Option<Pid>, errno: Errno, syscall: &'static str },
+    /// A /proc file was read whole but could not be parsed (a truncated or hostile file).
+    Incomplete { pid: Option<Pid>, file: &'static str, reason: ParseError },
+    /// Any other failure of a system call.
+    Io { errno: Errno, syscall: &'static str, pid: Option<Pid> },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Sorts an errno from a call about `pid` into the variant a caller acts on.
+    pub fn from_errno(errno: Errno, syscall: &'static str, pid: Option<Pid>) -> Error {
+        match (errno, pid) {
+            // A /proc/[pid] entry that vanished reads as ENOENT, or ESRCH once opened.
+            (Errno::ESRCH | Errno::ENOENT, Some(pid)) => Error::NoSuchProcess { pid, syscall },
+            (Errno::EPERM | Errno::EACCES, _) => Error::PermissionDenied { pid, errno, syscall },
+            _ => Error::Io { errno, syscall, pid },
+        }
+    }
+
+    /// The Node-style code (`'ESRCH'`, `'EPERM'`, …) for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoSuchProcess { .. } => "ESRCH",
+            Error::PermissionDenied { errno, .. } | Error::Io { errno, .. } => errno_name(*errno),
+            Error::Incomplete { .. } => "EBADMSG",
+        }
+    }
+
+    pub fn syscall(&self) -> &'static str {
+        match self {
+            Error::NoSuchProcess { syscall, .. }
+            | Error::PermissionDenied { syscall, .. }
+            | Error::Io { syscall, .. } => syscall,
+            Error::Incomplete { .. } => "read",
+        }
+    }
+
+    pub fn pid(&self) -> Option<Pid> {
+        match self {
+            Error::NoSuchProcess { pid, .. } => Some(*pid),
+            Error::PermissionDenied { pid, .. } | Error::Io { pid, .. } | Error::Incomplete { pid, .. } => *pid,
+        }
+    }
+
+    /// True when the process is simply gone: bulk reads skip such processes.
+    pub fn is_gone(&self) -> bool {
+        matches!(self, Error::NoSuchProcess { .. })
+    }
+}
+
+fn errno_name(errno: Errno) -> &'static str {
+    match errno {
+        Errno::EPERM => "EPERM",
+        Errno::EACCES => "EACCES",
+        Errno::ESRCH => "ESRCH",
+        Errno::ENOENT => "ENOENT",
+        Errno::EINVAL => "EINVAL",
+        Errno::EMFILE => "EMFILE",
+        Errno::ENFILE => "ENFILE",
+        Errno::ENOMEM => "ENOMEM",
+        Errno::ENOSYS => "ENOSYS",
+        Errno::EBADF => "EBADF",
+        Errno::EINTR => "EINTR",
+        Errno::ECHILD => "ECHILD",
+        Errno::EAGAIN => "EAGAIN",
+        Errno::ENOTDIR => "ENOTDIR",
+        Errno::ELOOP => "ELOOP",
+        Errno::ENAMETOOLONG => "ENAMETOOLONG",
+        _ => "EIO",
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Reads like Node's own errors: "kill: no such process (pid 42)".
+        let syscall = self.syscall();
+        let what = match self {
+            Error::NoSuchProcess { .. } => "no such process".to_string(),
+            Error::PermissionDenied { errno, .. } | Error::Io { errno, .. } => errno.desc().to_lowercase(),
+            Error::Incomplete { file, reason, .. } => format!("cannot parse /proc/[pid]/{file}: {reason}"),
+        };
+        match self.pid() {
+            Some(pid) => write!(f, "{syscall}: {what} (pid {pid})"),
+            None => write!(f, "{syscall}: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,26 @@
+//! The part of prockit that talks to the kernel.
+//!
+//! Reads of one process go through a [`ProcDir`]: an open `/proc/[pid]` directory whose
+//! files are opened with `openat`, so that every file comes from the same process even if
+//! its pid is handed to another one meanwhile. Signals and waits go through a pidfd where
+//! the kernel has one, after checking that it refers to the process with the expected
+//! start time: (pid, start time) is a process's identity.
+
+mod error;
+mod ids;
+mod pid;
+mod pidfd;
+mod proc_dir;
+mod system;
+mod table;
+mod users;
+
+pub use error::{Error, Result};
+pub use nix::errno::Errno;
+pub use ids::{getpgid, getsid};
+pub use pid::Pid;
+pub use pidfd::{send_signal, wait_for_exit, Identity, WaitOutcome};
+pub use proc_dir::ProcDir;
+pub use system::{boot_time, clock_ticks, page_size, read_uptime, SystemFacts};
+pub use table::{for_each_stat, list_pids};
+pub use users::{gid_to_name, uid_to_name};

@@ -1,0 +1,92 @@
+// proc.tree: every process linked to its parent by ppid, rooted at init (pid 1).
+import { findProcesses, findProcessesAsync, Process, type ProcessType } from './core'
+import { NoSuchProcess } from './errors'
+import { validateBoolean, validateOptions, validatePid, validateString } from './validate'
+
+export interface FindOptions {
+  pid?: number
+  exeName?: string
+  exePath?: string
+  /** Search all descendants, not only the children (default false). */
+  recursive?: boolean
+}
+
+export class ProcessNode extends Process {
+  /** The node of the parent process, or null (init, kernel threads, an orphan of a race). */
+  parent: ProcessNode | null = null
+  /** The nodes whose ppid is this pid, in the order /proc listed them. */
+  readonly children: ProcessNode[] = []
+
+  /** The children of the children. */
+  get grandchildren(): ProcessNode[] {
+    return this.children.flatMap((child) => child.children)
+  }
+
+  /** Every node below this one, breadth first. */
+  get descendants(): ProcessNode[] {
+    const found: ProcessNode[] = []
+    for (let i = -1; i < found.length; i++) {
+      const node = i < 0 ? this : found[i]!
+      found.push(...node.children)
+    }
+    return found
+  }
+
+  /** The first child (or descendant, with `recursive`) matching every criterion given, or null. */
+  find(criteria: FindOptions = {}): ProcessNode | null {
+    return this.#matches(criteria).next().value ?? null
+  }
+
+  /** Every child (or descendant, with `recursive`) matching every criterion given. */
+  findAll(criteria: FindOptions = {}): ProcessNode[] {
+    return [...this.#matches(criteria)]
+  }
+
+  *#matches(criteria: FindOptions): Generator<ProcessNode, undefined> {
+    const { pid, exeName, exePath, recursive = false } = validateOptions<FindOptions>(criteria, 'criteria')
+    if (pid !== undefined) validatePid(pid, 'criteria.pid')
+    if (exeName !== undefined) validateString(exeName, 'criteria.exeName')
+    if (exePath !== undefined) validateString(exePath, 'criteria.exePath')
+    validateBoolean(recursive, 'criteria.recursive')
+    for (const node of recursive ? this.descendants : this.children) {
+      if (pid !== undefined && node.pid !== pid) continue
+      if (exeName !== undefined && node.exeName !== exeName) continue
+      if (exePath !== undefined && node.exePath !== exePath) continue
+      yield node
+    }
+    return undefined
+  }
+}
+
+/**
+ * Links the nodes by ppid through a map, in one pass after reading: it does not assume that a
+ * parent's pid is smaller than its children's, which stops being true once pids wrap.
+ */
+export function linkProcessTree<N extends ProcessNode>(nodes: N[]): N {
+  const byPid = new Map<number, N>()
+  for (const node of nodes) byPid.set(node.pid, node)
+  for (const node of nodes) {
+    const parent = node.ppid === node.pid ? undefined : byPid.get(node.ppid)
+    if (parent) {
+      node.parent = parent
+      parent.children.push(node)
+    }
+  }
+  const init = byPid.get(1)
+  if (!init) throw new NoSuchProcess('getProcessTree: init (pid 1) is not visible in /proc', { pid: 1, syscall: 'open' })
+  return init
+}
+
+/** The process tree, as the node of init (pid 1). */
+export function getProcessTree(): ProcessNode
+export function getProcessTree<N extends ProcessNode>(type: ProcessType<N>): N
+export function getProcessTree(type: ProcessType<ProcessNode> = ProcessNode): ProcessNode {
+  return linkProcessTree(findProcesses(type))
+}
+
+/** getProcessTree, with /proc read on a worker thread. */
+export function getProcessTreeAsync(): Promise<ProcessNode>
+export function getProcessTreeAsync<N extends ProcessNode>(type: ProcessType<N>): Promise<N>
+export async function getProcessTreeAsync(type: ProcessType<ProcessNode> = ProcessNode): Promise<ProcessNode> {
+  return linkProcessTree(await findProcessesAsync(type))
+}

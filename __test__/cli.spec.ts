@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import test from 'ava'
 
 import { aliveIndependently, spawnForTest, waitForComm } from './helpers'
+import { killOnTeardown, readProcessView } from './helpers'
 
 const CLI = fileURLToPath(new URL('../dist/lib/cli/prockit.js', import.meta.url))
 
@@ -103,4 +107,42 @@ test('usage errors exit 2 with a message on stderr; --help exits 0', (t) => {
     t.regex(help.stdout, new RegExp(`^Usage: prockit ${command}`))
   }
   t.regex(prockit(['--help']).stdout, /Commands:/)
+})
+
+test('prockit daemon -- CMD prints the pid of a running daemon set up as asked', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'prockit-cli-daemon-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const pidFile = join(dir, 'sleep.pid')
+  const result = prockit(['daemon', '--workdir', dir, '--umask', '027', '--pid-file', pidFile, '--', '/bin/sleep', '30'])
+  t.is(result.status, 0, result.stderr)
+  t.regex(result.stdout, /^\d+\n$/)
+  const pid = Number(result.stdout)
+  killOnTeardown(t, pid)
+  t.true(aliveIndependently(pid))
+  const view = readProcessView(pid)
+  t.not(view.ppid, process.pid)
+  t.not(view.session, pid)
+  t.is(view.pgrp, view.session)
+  t.is(view.cwd, dir)
+  t.is(view.umask, '0027')
+  t.deepEqual(view.fds, [0, 1, 2])
+  t.is(readFileSync(pidFile, 'utf8'), `${pid}\n`)
+})
+
+test('prockit daemon: usage errors exit 2, a program that cannot run exits 1 naming the reason', (t) => {
+  for (const args of [['daemon'], ['daemon', '--'], ['daemon', '--umask', '9', '--', '/bin/true'], ['daemon', '--umask', '1000', '--', '/bin/true'], ['daemon', '--bogus', '--', '/bin/true']]) {
+    const result = prockit(args)
+    t.is(result.status, 2, args.join(' '))
+    t.regex(result.stderr, /Usage: prockit daemon/, args.join(' '))
+  }
+  const missing = prockit(['daemon', '--', 'prockit-no-such-program'])
+  t.is(missing.status, 1)
+  t.is(missing.stdout, '')
+  t.regex(missing.stderr, /^prockit daemon: execve: no such file or directory, 'prockit-no-such-program'\n$/)
+  const badDir = prockit(['daemon', '--workdir', '/nonexistent/prockit', '--', '/bin/sleep', '30'])
+  t.is(badDir.status, 1)
+  t.regex(badDir.stderr, /chdir: no such file or directory, '\/nonexistent\/prockit'/)
+  const help = prockit(['daemon', '--help'])
+  t.is(help.status, 0)
+  t.regex(help.stdout, /^Usage: prockit daemon .*-- CMD/)
 })

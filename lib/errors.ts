@@ -5,6 +5,8 @@ export interface ProcessErrorDetails {
   code: string
   syscall?: string
   pid?: number
+  /** The file a failed call was about (chdir, open, execve), as in Node's fs errors. */
+  path?: string
 }
 
 /** The base of prockit's errors about a process: `code`, negative `errno`, `syscall`, `pid`. */
@@ -13,6 +15,7 @@ export class ProcessError extends Error {
   readonly errno: number | undefined
   readonly syscall: string | undefined
   readonly pid: number | undefined
+  declare readonly path?: string
 
   constructor(message: string, details: ProcessErrorDetails) {
     super(message)
@@ -22,6 +25,7 @@ export class ProcessError extends Error {
     this.errno = errno === undefined ? undefined : -errno
     this.syscall = details.syscall
     this.pid = details.pid
+    if (details.path !== undefined) Object.defineProperty(this, 'path', { value: details.path, enumerable: true })
   }
 }
 
@@ -63,6 +67,12 @@ function pidOf(message: string): number | undefined {
   return match ? Number(match[1]) : undefined
 }
 
+/** The path of "chdir: no such file or directory, '/nope'" (prockit-sys's Error::File). */
+function pathOf(message: string): string | undefined {
+  const match = /^[a-z_0-9]+: [^,']*, '(.*)'$/s.exec(message)
+  return match ? match[1] : undefined
+}
+
 /**
  * Turns an error thrown by the native binding ("kill: no such process (pid 42)" with code
  * 'ESRCH') into prockit's classes; anything else is returned as it is.
@@ -71,7 +81,7 @@ export function fromNative(error: unknown): unknown {
   if (!(error instanceof Error) || typeof (error as { code?: unknown }).code !== 'string') return error
   const { code, message } = error as Error & { code: string }
   const colon = message.indexOf(': ')
-  const details = { syscall: colon > 0 ? message.slice(0, colon) : undefined, pid: pidOf(message) }
+  const details = { syscall: colon > 0 ? message.slice(0, colon) : undefined, pid: pidOf(message), path: pathOf(message) }
   switch (code) {
     case 'ESRCH':
       return new NoSuchProcess(message, details)

@@ -51,3 +51,10 @@ export function validateOptions<T extends object>(value: unknown, name = 'option
   if (value === null || typeof value !== 'object') throw invalidArgType(name, 'of type object', value)
   return value as Partial<T>
 }
+
+/** Node's ERR_INVALID_ARG_VALUE: the type is right, the value is not (`reason` says why). */
+export function invalidArgValue(name: string, reason: string, value: unknown): TypeError {
+  return Object.assign(new TypeError(`The argument '${name}' ${reason}. Received ${describe(value)}`), {
+    code: 'ERR_INVALID_ARG_VALUE',
+  })
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The prockit command: tree, ps, find and kill over the public API.
+// The prockit command: tree, ps, find, kill and daemon over the public API.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 import { findProcesses, getProcessTree, Process, ProcessNode, sortedByPid } from '../../index'
+import { spawnDaemon } from '../../index'
 import { drawTree, formatTable, paint, printable, shouldColour } from './format'
 
 class UsageError extends Error {}
@@ -112,6 +113,49 @@ const commands: Record<string, Command> = {
       }
     },
   },
+  daemon: {
+    summary: 'run a command as a daemon and print its pid',
+    usage:
+      'prockit daemon [--workdir D] [--umask M] [--stdout F] [--stderr F] [--redirect-to F] [--pid-file F] -- CMD [ARGS...]\n\n' +
+      '  --workdir D      the daemon\'s working directory (default /)\n' +
+      '  --umask M        its file mode creation mask, in octal (default 0)\n' +
+      '  --stdout F       append its stdout to file F\n' +
+      '  --stderr F       append its stderr to file F\n' +
+      '  --redirect-to F  where stdin (and stdout, stderr unless given) point (default /dev/null)\n' +
+      '  --pid-file F     write its pid to file F\n\n' +
+      'The daemon runs in a session of its own, re-parented to init, with no inherited fds.',
+    options: {
+      workdir: { type: 'string' },
+      umask: { type: 'string' },
+      stdout: { type: 'string' },
+      stderr: { type: 'string' },
+      'redirect-to': { type: 'string' },
+      'pid-file': { type: 'string' },
+    },
+    allowPositionals: true,
+    async run(values, positionals) {
+      const [command, ...args] = positionals
+      if (command === undefined || command === '') throw new UsageError('give the command to run after --')
+      const umask = values.umask === undefined ? 0 : octalUmask(values.umask)
+      const { pid } = await spawnDaemon(command, args, {
+        umask,
+        workdir: values.workdir as string | undefined,
+        stdout: values.stdout as string | undefined,
+        stderr: values.stderr as string | undefined,
+        redirectTo: values['redirect-to'] as string | undefined,
+        pidFile: values['pid-file'] as string | undefined,
+      })
+      write(String(pid))
+      return 0
+    },
+  },
+}
+
+/** A umask as chmod writes it: octal digits ("027"), at most 0777. */
+function octalUmask(text: unknown): number {
+  const value = typeof text === 'string' && /^[0-7]{1,4}$/.test(text) ? parseInt(text, 8) : NaN
+  if (!(value <= 0o777)) throw new UsageError(`--umask must be an octal mode from 0 to 777 (got '${String(text)}')`)
+  return value
 }
 
 function formatProcessTable(processes: Process[]): string {

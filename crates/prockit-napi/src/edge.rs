@@ -83,3 +83,24 @@ pub fn uid_to_name(uid: u32) -> Option<String> {
 pub fn gid_to_name(gid: u32) -> Option<String> {
     prockit_sys::gid_to_name(gid)
 }
+
+/// Runs `work` on a thread of its own (never on libuv's pool, which has only four threads)
+/// and settles a promise with its result; sys errors reject with their Node-style code, a
+/// panic rejects instead of aborting the host.
+pub fn settle_on_thread<'env, T, F>(env: &'env Env, name: &'static str, work: F) -> Result<Object<'env>, String>
+where
+    T: ToNapiValue + Send + 'static,
+    F: FnOnce() -> prockit_sys::Result<T> + Send + 'static,
+{
+    let (deferred, promise) = env.create_deferred().map_err(|e| Error::new("EIO".to_string(), e.reason))?;
+    let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        deferred.resolve(move |env| match outcome {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(to_js_error_value(&env, e)),
+            Err(_) => Err(Error::from_reason(format!("prockit: panic on thread {name}"))),
+        });
+    });
+    spawned.map_err(|e| Error::new("EAGAIN".to_string(), format!("cannot start a thread: {e}")))?;
+    Ok(promise)
+}

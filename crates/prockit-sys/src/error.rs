@@ -1,4 +1,5 @@
 use std::fmt;
+use std::path::PathBuf;
 
 use nix::errno::Errno;
 use prockit_parse::ParseError;
@@ -17,6 +18,8 @@ pub enum Error {
     Incomplete { pid: Option<Pid>, file: &'static str, reason: ParseError },
     /// Any other failure of a system call.
     Io { errno: Errno, syscall: &'static str, pid: Option<Pid> },
+    /// A system call about a file failed (chdir, open, execve): the path is part of the story.
+    File { errno: Errno, syscall: &'static str, path: PathBuf },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -36,7 +39,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NoSuchProcess { .. } => "ESRCH",
-            Error::PermissionDenied { errno, .. } | Error::Io { errno, .. } => errno_name(*errno),
+            Error::PermissionDenied { errno, .. } | Error::Io { errno, .. } | Error::File { errno, .. } => errno_name(*errno),
             Error::Incomplete { .. } => "EBADMSG",
         }
     }
@@ -45,7 +48,8 @@ impl Error {
         match self {
             Error::NoSuchProcess { syscall, .. }
             | Error::PermissionDenied { syscall, .. }
-            | Error::Io { syscall, .. } => syscall,
+            | Error::Io { syscall, .. }
+            | Error::File { syscall, .. } => syscall,
             Error::Incomplete { .. } => "read",
         }
     }
@@ -54,6 +58,7 @@ impl Error {
         match self {
             Error::NoSuchProcess { pid, .. } => Some(*pid),
             Error::PermissionDenied { pid, .. } | Error::Io { pid, .. } | Error::Incomplete { pid, .. } => *pid,
+            Error::File { .. } => None,
         }
     }
 
@@ -81,6 +86,14 @@ fn errno_name(errno: Errno) -> &'static str {
         Errno::ENOTDIR => "ENOTDIR",
         Errno::ELOOP => "ELOOP",
         Errno::ENAMETOOLONG => "ENAMETOOLONG",
+        Errno::ENOEXEC => "ENOEXEC",
+        Errno::E2BIG => "E2BIG",
+        Errno::ETXTBSY => "ETXTBSY",
+        Errno::EISDIR => "EISDIR",
+        Errno::ENXIO => "ENXIO",
+        Errno::EROFS => "EROFS",
+        Errno::ENOSPC => "ENOSPC",
+        Errno::EEXIST => "EEXIST",
         _ => "EIO",
     }
 }
@@ -92,6 +105,8 @@ impl fmt::Display for Error {
         let what = match self {
             Error::NoSuchProcess { .. } => "no such process".to_string(),
             Error::PermissionDenied { errno, .. } | Error::Io { errno, .. } => errno.desc().to_lowercase(),
+            // As Node's fs errors: "chdir: no such file or directory, '/nope'".
+            Error::File { errno, path, .. } => return write!(f, "{syscall}: {}, '{}'", errno.desc().to_lowercase(), path.display()),
             Error::Incomplete { file, reason, .. } => format!("cannot parse /proc/[pid]/{file}: {reason}"),
         };
         match self.pid() {

@@ -142,8 +142,8 @@ test('a vanished process gives the unavailable values, never an exception', asyn
 })
 
 test('a zombie is not alive, and terminate() does not wait for it', async (t) => {
-  // bash forks `sleep 0`, then becomes `sleep 30`, which never reaps it: a zombie.
-  const parent = spawnForTest(t, '/bin/bash', ['-c', `${SLEEP} 0 & exec ${SLEEP} 30`])
+  // bash forks `sleep 0.2`, then becomes `sleep 30`, which never reaps it: a zombie.
+  const parent = spawnForTest(t, '/bin/bash', ['-c', `${SLEEP} 0.2 & exec ${SLEEP} 30`])
   let zombie: Process | undefined
   await eventually(() => {
     zombie = findProcesses().find((p) => p.ppid === parent.pid && p.state === 'Z')

@@ -1,7 +1,11 @@
 // Shared by the tests: spawn real processes, wait for them to exec, read /proc independently.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 
-import { readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ExecutionContext } from 'ava'
 
@@ -66,4 +70,96 @@ export function aliveIndependently(pid: number): boolean {
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0
+}
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * Copies the built package where user nobody can read it and runs `code` there as nobody
+ * (uid 65534) with `require('./dist/index.js')` available; returns what it printed, parsed as JSON.
+ */
+export function runAsNobody(t: ExecutionContext, code: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'prockit-nobody-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(packageRoot, 'dist'), join(dir, 'dist'), { recursive: true })
+  cpSync(join(packageRoot, 'binding.js'), join(dir, 'binding.js'))
+  for (const file of readdirSync(packageRoot).filter((f) => f.endsWith('.node'))) cpSync(join(packageRoot, file), join(dir, file))
+  execFileSync('chmod', ['-R', 'a+rX', dir])
+  const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', code], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
+  return JSON.parse(out)
+}
+
+/** What a process looks like from /proc, read without prockit: ids, cwd, umask and open fds. */
+export interface ProcessView {
+  ppid: number
+  pgrp: number
+  session: number
+  cwd: string
+  /** The "Umask:" line of /proc/[pid]/status, e.g. '0027'. */
+  umask: string
+  fds: number[]
+  /** readlink of /proc/[pid]/fd/N for every open fd. */
+  fdTargets: Record<number, string>
+  status: Record<string, string>
+}
+
+export function readProcessView(pid: number): ProcessView {
+  const stat = readStatIndependently(pid)
+  const status = Object.fromEntries(
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(':'))
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
+  )
+  const fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b)
+  const target = (fd: number) => {
+    try {
+      return [[fd, readlinkSync(`/proc/${pid}/fd/${fd}`)]]
+    } catch {
+      return [] // closed meanwhile (only in a process that is busy, such as the test's own)
+    }
+  }
+  return {
+    ppid: Number(stat[3]),
+    pgrp: Number(stat[4]),
+    session: Number(stat[5]),
+    cwd: readlinkSync(`/proc/${pid}/cwd`),
+    umask: status.Umask ?? '',
+    fds,
+    fdTargets: Object.fromEntries(fds.flatMap(target)),
+    status,
+  }
+}
+
+/** The pids of our own children that are zombies (ended, not reaped). */
+export function ownZombies(): number[] {
+  const zombies: number[] = []
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readStatIndependently(Number(entry))
+      if (stat[2] === 'Z' && Number(stat[3]) === process.pid) zombies.push(Number(entry))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return zombies
+}
+
+/** How many fds this process has open now. */
+export function openFdCount(): number {
+  return readdirSync('/proc/self/fd').length
+}
+
+/** SIGKILLs `pid` (by pid) when the test ends, if it still runs. */
+export function killOnTeardown(t: ExecutionContext, pid: number): void {
+  t.teardown(() => {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  })
 }

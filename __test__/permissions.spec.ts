@@ -1,28 +1,6 @@
-import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import test, { type ExecutionContext } from 'ava'
+import test from 'ava'
 
-import { isRoot, spawnForTest, waitForComm } from './helpers'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
-
-/** Copies the built package where user nobody can read it, and runs `code` there as nobody. */
-function runAsNobody(t: ExecutionContext, code: string): unknown {
-  const dir = mkdtempSync(join(tmpdir(), 'prockit-nobody-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true })
-  cpSync(join(root, 'binding.js'), join(dir, 'binding.js'))
-  for (const file of readdirSync(root).filter((f) => f.endsWith('.node'))) cpSync(join(root, file), join(dir, file))
-  execFileSync('chmod', ['-R', 'a+rX', dir])
-  const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', code], {
-    cwd: dir,
-    encoding: 'utf8',
-  })
-  return JSON.parse(out)
-}
+import { isRoot, runAsNobody, spawnForTest, waitForComm } from './helpers'
 
 test('as an unprivileged user, root\'s environ and exe are empty, never an exception', async (t) => {
   t.true(isRoot(), 'the test changes to user nobody, which needs root')

@@ -33,8 +33,12 @@ export interface StatFields {
   rss: number
 }
 
-/** A Process class or subclass, for findProcesses(type) and getProcessTree(type). */
-export type ProcessType<P extends Process> = new (fields: StatFields) => P
+/**
+ * A Process class or subclass, for findProcesses(type) and getProcessTree(type). Typed by
+ * its constructor only, because ProcessNode's tree links `parent` and `children` replace
+ * psutil's methods of the same names (see lib/tree.ts).
+ */
+export type ProcessType<P extends object> = new (fields: StatFields) => P
 
 /** Runs `read` and gives `fallback` if it throws: lazy properties never throw, as in proc. */
 function unavailable<T>(read: () => T | null, fallback: T): T {
@@ -100,14 +104,14 @@ export class Process extends UnixProcess {
   }
 
   /** The process with this pid, or null when there is none (or it cannot be read). */
-  static fromPid<P extends Process>(this: ProcessType<P>, pid: number): P | null {
+  static fromPid<P extends object>(this: ProcessType<P>, pid: number): P | null {
     validatePid(pid)
-    const record = unavailable(() => native.readStat(pid), null)
+    const record = unavailable(() => native.readStat(pid, null), null)
     return record && new this(record)
   }
 
   /** The process of a /proc/[pid] directory ('/proc/self' too), or null when it is gone. */
-  static fromPath<P extends Process>(this: ProcessType<P>, directory: string): P | null {
+  static fromPath<P extends object>(this: ProcessType<P>, directory: string): P | null {
     validateString(directory, 'directory')
     if (!isAbsolute(directory)) {
       throw Object.assign(new TypeError(`The "directory" argument must be an absolute path. Received '${directory}'`), {
@@ -216,7 +220,7 @@ export class Process extends UnixProcess {
 }
 
 /** Builds one object per row of the native process table. */
-function processesFromTable<P extends Process>(table: ProcessTable, type: ProcessType<P>): P[] {
+function processesFromTable<P extends object>(table: ProcessTable, type: ProcessType<P>): P[] {
   const comms = table.comm.split('\0')
   const processes = new Array<P>(table.pid.length)
   for (let i = 0; i < table.pid.length; i++) {
@@ -237,15 +241,15 @@ function processesFromTable<P extends Process>(table: ProcessTable, type: Proces
 
 /** Every process in /proc, each one's stat read once; processes that end meanwhile are skipped. */
 export function findProcesses(): Process[]
-export function findProcesses<P extends Process>(type: ProcessType<P>): P[]
-export function findProcesses(type: ProcessType<Process> = Process): Process[] {
+export function findProcesses<P extends object>(type: ProcessType<P>): P[]
+export function findProcesses(type: ProcessType<object> = Process): object[] {
   return processesFromTable(callNative(() => native.readProcessTable()), type)
 }
 
 /** findProcesses, read on a worker thread. */
 export function findProcessesAsync(): Promise<Process[]>
-export function findProcessesAsync<P extends Process>(type: ProcessType<P>): Promise<P[]>
-export async function findProcessesAsync(type: ProcessType<Process> = Process): Promise<Process[]> {
+export function findProcessesAsync<P extends object>(type: ProcessType<P>): Promise<P[]>
+export async function findProcessesAsync(type: ProcessType<object> = Process): Promise<object[]> {
   return processesFromTable(await awaitNative(native.readProcessTableAsync()), type)
 }
 

@@ -1,5 +1,5 @@
 // proc.tree: every process linked to its parent by ppid, rooted at init (pid 1).
-import { findProcesses, findProcessesAsync, Process, type ProcessType } from './core'
+import { findProcesses, findProcessesAsync, Process, type ProcessType, type StatFields } from './core'
 import { NoSuchProcess } from './errors'
 import { validateBoolean, validateOptions, validatePid, validateString } from './validate'
 
@@ -11,7 +11,15 @@ export interface FindOptions {
   recursive?: boolean
 }
 
-export class ProcessNode extends Process {
+/**
+ * Process as a base for ProcessNode, without psutil's parent() and children(): a node's
+ * `parent` and `children` are the tree's links, as in proc.tree. At run time ProcessNode
+ * extends Process (`node instanceof Process` holds); the live psutil queries stay reachable
+ * as Process.prototype.parent.call(node) and Process.prototype.children.call(node).
+ */
+const ProcessWithoutLinks = Process as unknown as new (fields: StatFields) => Omit<Process, 'parent' | 'children'>
+
+export class ProcessNode extends ProcessWithoutLinks {
   /** The node of the parent process, or null (init, kernel threads, an orphan of a race). */
   parent: ProcessNode | null = null
   /** The nodes whose ppid is this pid, in the order /proc listed them. */

@@ -109,7 +109,7 @@ export class UnixProcess {
     const { timeout = 0 } = validateOptions<WaitOptions>(options)
     validateSeconds(timeout, 'options.timeout')
     const started = performance.now()
-    await awaitNative(native.waitForExit(this.pid, this.identityTicks, timeout > 0 ? timeout * 1000 : null))
+    await awaitNative(native.waitForExit(this.pid, this.identityTicks, timeout > 0 ? timeout * 1000 : null)) // resolves { exited } either way
     return (performance.now() - started) / 1000
   }
 

@@ -26,6 +26,23 @@ pub struct StatRecord {
     pub rss: f64,
 }
 
+/// The fields of /proc/[pid]/stat that psutil's methods use.
+#[napi(object)]
+pub struct StatDetail {
+    pub state: String,
+    /// The controlling terminal's device number (0: none).
+    pub tty_nr: i32,
+    /// Clock ticks in user mode.
+    pub utime: f64,
+    /// Clock ticks in kernel mode.
+    pub stime: f64,
+    /// Clock ticks of waited-for children in user mode.
+    pub cutime: f64,
+    /// Clock ticks of waited-for children in kernel mode.
+    pub cstime: f64,
+    pub num_threads: f64,
+}
+
 fn stat_record(stat: &Stat<'_>) -> StatRecord {
     StatRecord {
         pid: stat.pid,
@@ -40,15 +57,34 @@ fn stat_record(stat: &Stat<'_>) -> StatRecord {
     }
 }
 
+/// stat's times, thread count and terminal, or `None` when the process is gone or its pid
+/// was reused.
+#[napi(catch_unwind)]
+pub fn read_stat_detail(pid: i32, starttime: Option<f64>) -> Result<Option<StatDetail>, String> {
+    let pid = pid_arg(pid)?;
+    gone_as_none(ProcDir::open_checked(pid, starttime_arg(starttime)).and_then(|(_, bytes)| {
+        let stat = parse_stat(&bytes).map_err(|reason| SysError::Incomplete { pid: Some(pid), file: "stat", reason })?;
+        Ok(StatDetail {
+            state: char::from(stat.state).to_string(),
+            tty_nr: stat.tty_nr,
+            utime: stat.utime as f64,
+            stime: stat.stime as f64,
+            cutime: stat.cutime as f64,
+            cstime: stat.cstime as f64,
+            num_threads: stat.num_threads as f64,
+        })
+    }))
+}
+
 fn parse_record(pid: Option<prockit_sys::Pid>, bytes: &[u8]) -> prockit_sys::Result<StatRecord> {
     parse_stat(bytes).map(|s| stat_record(&s)).map_err(|reason| SysError::Incomplete { pid, file: "stat", reason })
 }
 
 /// Runs `read` on the process directory of (pid, starttime). A process that is gone, or
 /// whose pid now names another process, gives `None`; other failures are errors.
-fn with_process<T>(pid: i32, starttime: Option<f64>, read: impl FnOnce(&ProcDir) -> prockit_sys::Result<T>) -> Result<Option<T>, String> {
+pub(crate) fn with_process<T>(pid: i32, starttime: Option<f64>, read: impl FnOnce(&ProcDir) -> prockit_sys::Result<T>) -> Result<Option<T>, String> {
     let pid = pid_arg(pid)?;
-    let result = ProcDir::open_checked(pid, starttime_arg(starttime)).and_then(|(dir, _)| read(&dir));
+    let result = ProcDir::read_checked(pid, starttime_arg(starttime), read);
     gone_as_none(result)
 }
 

@@ -16,7 +16,9 @@ pub struct Identity {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitOutcome {
-    Exited,
+    /// The process ended. For a child of the caller that is not yet reaped, its status:
+    /// the exit code, or minus the number of the signal that killed it (as psutil gives).
+    Exited(Option<i32>),
     TimedOut,
 }
 
@@ -76,7 +78,7 @@ pub fn wait_for_exit(identity: Identity, timeout: Option<Duration>) -> Result<Wa
     let deadline = timeout.map(|t| Instant::now() + t);
     let fd = match open_identified(identity) {
         Ok(fd) => fd,
-        Err(e) if e.is_gone() => return Ok(WaitOutcome::Exited),
+        Err(e) if e.is_gone() => return Ok(WaitOutcome::Exited(None)),
         Err(e) => return Err(e),
     };
     match fd {
@@ -102,7 +104,7 @@ fn poll_until_readable(fd: &OwnedFd, pid: Pid, deadline: Option<Instant>) -> Res
         // SAFETY: one valid pollfd.
         let n = unsafe { libc::poll(&mut pollfd, 1, remaining_ms(deadline)) };
         match n {
-            n if n > 0 => return Ok(WaitOutcome::Exited),
+            n if n > 0 => return Ok(WaitOutcome::Exited(exit_status(fd))),
             0 if deadline.is_some_and(|d| Instant::now() >= d) => return Ok(WaitOutcome::TimedOut),
             0 => continue,
             _ => match Errno::last() {
@@ -110,6 +112,26 @@ fn poll_until_readable(fd: &OwnedFd, pid: Pid, deadline: Option<Instant>) -> Res
                 errno => return Err(Error::from_errno(errno, "poll", Some(pid))),
             },
         }
+    }
+}
+
+/// The status of an ended child, read with WNOWAIT so that it stays waitable for its real
+/// reaper (Node's child_process); `None` when the process is not our child or already reaped.
+fn exit_status(fd: &OwnedFd) -> Option<i32> {
+    let mut info = std::mem::MaybeUninit::<libc::siginfo_t>::zeroed();
+    let flags = libc::WEXITED | libc::WNOWAIT | libc::WNOHANG;
+    // SAFETY: waitid fills `info`; it is read only on success.
+    let result = unsafe { libc::waitid(libc::P_PIDFD, fd.as_raw_fd() as libc::id_t, info.as_mut_ptr(), flags) };
+    if result != 0 {
+        return None;
+    }
+    let info = unsafe { info.assume_init() };
+    // SAFETY: after a successful waitid with WEXITED, si_status is the field that is set.
+    let status = unsafe { info.si_status() };
+    match info.si_code {
+        libc::CLD_EXITED => Some(status),
+        libc::CLD_KILLED | libc::CLD_DUMPED => Some(-status),
+        _ => None, // WNOHANG with nothing to report: si_pid is 0
     }
 }
 
@@ -122,7 +144,7 @@ fn poll_proc_until_gone(identity: Identity, deadline: Option<Instant>) -> Result
             Err(e) => return Err(e),
         };
         if !alive {
-            return Ok(WaitOutcome::Exited);
+            return Ok(WaitOutcome::Exited(None));
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(WaitOutcome::TimedOut);

@@ -15,9 +15,80 @@ export type JsText = string
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare function countFds(pid: number, starttime?: number | undefined | null): number | null
+
+/**
+ * What `spawnDaemon` runs, as bytes (the TypeScript layer encodes strings with fsEncode, so
+ * text that came from /proc keeps its exact bytes).
+ */
+export interface DaemonRequest {
+  /** A path, or a name looked up in the PATH of `env`. */
+  command: Buffer
+  /** argv, argv[0] included. */
+  argv: Array<Buffer>
+  /** `NAME=value` entries; absent: this process's environment. */
+  env?: Array<Buffer>
+  workdir: Buffer
+  umask: number
+  redirectTo: Buffer
+  stdout?: Buffer
+  stderr?: Buffer
+  pidFile?: Buffer
+}
+
 export declare function findSystemUptime(): number
 
+export declare function getNice(pid: number, starttime?: number | undefined | null): number
+
+export declare function getpgid(pid: number): number
+
+export declare function getsid(pid: number): number
+
 export declare function gidToName(gid: number): string | null
+
+/** /proc/[pid]/io, as psutil names it. */
+export interface IoCounters {
+  readCount: number
+  writeCount: number
+  readBytes: number
+  writeBytes: number
+  readChars: number
+  writeChars: number
+}
+
+export declare function killProcessGroup(pgid: number, signal: number): void
+
+/** Every pid in /proc, in ascending order. */
+export declare function listPids(): Array<number>
+
+/** The memory only this process holds (uss), its proportional share (pss) and swap, bytes. */
+export interface MemoryDetail {
+  uss: number
+  pss: number
+  swap: number
+}
+
+/** /proc/[pid]/statm in bytes. */
+export interface MemoryInfo {
+  rss: number
+  vms: number
+  shared: number
+  text: number
+  lib: number
+  data: number
+  dirty: number
+}
+
+export interface OpenFile {
+  path: JsText
+  fd: number
+}
+
+/**
+ * prlimit(2): the limits before the call as [soft, hard] (Infinity for RLIM_INFINITY); sets
+ * [newSoft, newHard] when both are given.
+ */
+export declare function prlimit(pid: number, starttime: number | undefined | null, resource: string, newSoft?: number | undefined | null, newHard?: number | undefined | null): Array<number>
 
 /**
  * One column per stat field; row i of every column is the same process. comm holds every
@@ -44,11 +115,21 @@ export declare function readCmdline(pid: number, starttime?: number | undefined 
 /** The arguments in `dir`/cmdline, as proc's `parse_process_cmdline`. */
 export declare function readCmdlineAt(dir: string): Array<JsText> | null
 
+export declare function readCwd(pid: number, starttime?: number | undefined | null): JsText | null
+
 /** The environment as a flat list: name, value, name, value… */
 export declare function readEnviron(pid: number, starttime?: number | undefined | null): Array<JsText> | null
 
 /** The target of /proc/[pid]/exe. */
 export declare function readExe(pid: number, starttime?: number | undefined | null): JsText | null
+
+export declare function readIoCounters(pid: number, starttime?: number | undefined | null): IoCounters | null
+
+export declare function readMemoryDetail(pid: number, starttime?: number | undefined | null): MemoryDetail | null
+
+export declare function readMemoryInfo(pid: number, starttime?: number | undefined | null): MemoryInfo | null
+
+export declare function readOpenFiles(pid: number, starttime?: number | undefined | null): Array<OpenFile> | null
 
 /** Reads every process's stat on the calling thread. */
 export declare function readProcessTable(): ProcessTable
@@ -62,17 +143,52 @@ export declare function readStat(pid: number, starttime?: number | undefined | n
 /** The stat of the process directory `dir` (for `Process.fromPath`). */
 export declare function readStatAt(dir: string): StatRecord | null
 
+/**
+ * stat's times, thread count and terminal, or `None` when the process is gone or its pid
+ * was reused.
+ */
+export declare function readStatDetail(pid: number, starttime?: number | undefined | null): StatDetail | null
+
 /** The tokenized fields of `dir`/stat, as proc's `parse_process_status`. */
 export declare function readStatFields(dir: string): Array<JsText> | null
 
 /** The status file as a flat list: key, value, key, value… */
 export declare function readStatus(pid: number, starttime?: number | undefined | null): Array<JsText> | null
 
+export declare function readStatusExtras(pid: number, starttime?: number | undefined | null): StatusExtras | null
+
+/** The RLIMIT_* names Linux knows, for validation in TypeScript. */
+export declare function rlimitNames(): Array<string>
+
 /**
  * Sends signal number `signal` to the process (pid, starttime). With a start time, a pid
  * that now names another process fails with ESRCH instead of signalling it.
  */
 export declare function sendSignal(pid: number, starttime: number | undefined | null, signal: number): void
+
+export declare function setNice(pid: number, starttime: number | undefined | null, value: number): void
+
+/**
+ * Resolves with the daemon's pid once it has exec'd; rejects with the errno of the step
+ * that failed (`chdir`, `open`, `execve`, …). Runs on a thread of its own.
+ */
+export declare function spawnDaemon(request: DaemonRequest): Promise<number>
+
+/** The fields of /proc/[pid]/stat that psutil's methods use. */
+export interface StatDetail {
+  state: string
+  /** The controlling terminal's device number (0: none). */
+  ttyNr: number
+  /** Clock ticks in user mode. */
+  utime: number
+  /** Clock ticks in kernel mode. */
+  stime: number
+  /** Clock ticks of waited-for children in user mode. */
+  cutime: number
+  /** Clock ticks of waited-for children in kernel mode. */
+  cstime: number
+  numThreads: number
+}
 
 /** The fields of /proc/[pid]/stat that `Process` exposes, converted to bytes and ticks. */
 export interface StatRecord {
@@ -90,6 +206,20 @@ export interface StatRecord {
   rss: number
 }
 
+/**
+ * The umask (null before Linux 4.7), supplementary groups and signal sets (as signal
+ * numbers) of /proc/[pid]/status.
+ */
+export interface StatusExtras {
+  umask?: number
+  groups: Array<number>
+  pending: Array<number>
+  processPending: Array<number>
+  blocked: Array<number>
+  ignored: Array<number>
+  caught: Array<number>
+}
+
 export declare function systemFacts(): SystemFacts
 
 export interface SystemFacts {
@@ -102,8 +232,15 @@ export interface SystemFacts {
 export declare function uidToName(uid: number): string | null
 
 /**
- * Resolves `true` once the process has ended (exited or become a zombie; a reused pid
- * counts as ended) or `false` when `timeoutMs` passes first. The wait runs on a thread of
- * its own, never on the libuv pool, since it may last as long as the process does.
+ * Resolves once the process has ended (exited or become a zombie; a reused pid counts as
+ * ended) or `timeoutMs` has passed. The wait runs on a thread of its own, never on the
+ * libuv pool, since it may last as long as the process does.
  */
-export declare function waitForExit(pid: number, starttime?: number | undefined | null, timeoutMs?: number | undefined | null): Promise<boolean>
+export declare function waitForExit(pid: number, starttime?: number | undefined | null, timeoutMs?: number | undefined | null): Promise<WaitResult>
+
+export interface WaitResult {
+  /** False when the timeout passed first. */
+  exited: boolean
+  /** For an unreaped child of ours: its exit code, or minus the signal that killed it. */
+  status?: number
+}

@@ -23,5 +23,35 @@ export {
   TimeoutExpired,
   ProcessTerminationFailed,
 } from './lib/errors'
+export {
+  pids,
+  pidExists,
+  processIter,
+  waitProcs,
+  type CpuTimes,
+  type MemoryInfo,
+  type MemoryFullInfo,
+  type OpenFile,
+  type IoCounters,
+  type CtxSwitches,
+  type ProcessStatus,
+  type ProcessIterOptions,
+  type WaitProcsOptions,
+} from './lib/psutil'
+export {
+  procGetpgid,
+  procGetsid,
+  procGetUmask,
+  procGetgroups,
+  procGetSigmask,
+  procGetrlimit,
+  procRlimit,
+  oneshotProc,
+  type ProcArg,
+  type SignalMasks,
+  type RlimitPair,
+} from './lib/extra'
+export { killProcessGroup, killSession, processGroupMembers, sessionMembers } from './lib/groups'
 export { signalNumber, signalName, type Signal } from './lib/signals'
 export { fsEncode } from './lib/text'
+export { spawnDaemon, becomeDaemon, DAEMON_MARKER, type SpawnDaemonOptions, type BecomeDaemonOptions, type Daemon } from './lib/daemon'

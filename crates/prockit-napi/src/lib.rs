@@ -5,7 +5,10 @@
 //! Every exported function is built with `catch_unwind`, so a Rust panic reaches
 //! JavaScript as an exception instead of aborting the host process.
 
+mod daemon;
 mod edge;
+mod extra;
+mod inspect;
 mod process;
 mod signal;
 mod table;

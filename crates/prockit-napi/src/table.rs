@@ -39,24 +39,51 @@ pub struct Columns {
 }
 
 impl Columns {
+    fn push(&mut self, stat: &Stat<'_>, page_size: f64) {
+        if !self.pid.is_empty() {
+            self.comm.push(0);
+        }
+        self.pid.push(stat.pid);
+        self.ppid.push(stat.ppid);
+        self.pgrp.push(stat.pgrp);
+        self.session.push(stat.session);
+        self.state.push(stat.state);
+        self.starttime.push(stat.starttime as f64);
+        self.vsize.push(stat.vsize as f64);
+        self.rss.push(stat.rss.max(0) as f64 * page_size);
+        self.comm.extend_from_slice(stat.comm);
+    }
+
+    fn append(&mut self, mut other: Columns) {
+        if !self.pid.is_empty() && !other.pid.is_empty() {
+            self.comm.push(0);
+        }
+        self.pid.append(&mut other.pid);
+        self.ppid.append(&mut other.ppid);
+        self.pgrp.append(&mut other.pgrp);
+        self.session.append(&mut other.session);
+        self.state.append(&mut other.state);
+        self.starttime.append(&mut other.starttime);
+        self.vsize.append(&mut other.vsize);
+        self.rss.append(&mut other.rss);
+        self.comm.append(&mut other.comm);
+    }
+
+    /// Reads the table on up to two threads (the machines prockit targets have few cores;
+    /// more threads than cores only contend), then joins the parts in /proc's order.
     fn read() -> prockit_sys::Result<Columns> {
         let page_size = prockit_sys::page_size() as f64;
-        let mut columns = Columns::default();
-        prockit_sys::for_each_stat(|stat: &Stat<'_>| {
-            if !columns.pid.is_empty() {
-                columns.comm.push(0);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        let parts = prockit_sys::read_all_stats(threads, Columns::default, |columns, stat| columns.push(stat, page_size))?;
+        let mut whole = Columns::default();
+        for part in parts {
+            if whole.pid.is_empty() {
+                whole = part;
+            } else {
+                whole.append(part);
             }
-            columns.pid.push(stat.pid);
-            columns.ppid.push(stat.ppid);
-            columns.pgrp.push(stat.pgrp);
-            columns.session.push(stat.session);
-            columns.state.push(stat.state);
-            columns.starttime.push(stat.starttime as f64);
-            columns.vsize.push(stat.vsize as f64);
-            columns.rss.push(stat.rss.max(0) as f64 * page_size);
-            columns.comm.extend_from_slice(stat.comm);
-        })?;
-        Ok(columns)
+        }
+        Ok(whole)
     }
 
     fn into_table(self) -> ProcessTable {

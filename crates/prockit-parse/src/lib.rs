@@ -6,15 +6,21 @@
 //! can be truncated anywhere. System facts (clock ticks, page size) are the caller's.
 
 mod error;
+mod limits;
+mod memory;
 mod nul_list;
 mod stat;
 mod status;
+mod status_extras;
 mod uptime;
 
 pub use error::ParseError;
+pub use limits::{parse_limits, Limit};
+pub use memory::{parse_io, parse_statm, sum_kb_fields, IoCounters, Statm};
 pub use nul_list::{parse_cmdline, parse_environ};
 pub use stat::{parse_stat, split_stat_fields, Stat};
 pub use status::parse_status;
+pub use status_extras::{parse_status_extras, signals_in_mask, StatusExtras};
 pub use uptime::parse_uptime;
 
 /// Parses an ASCII decimal integer, optionally signed, rejecting empty input and overflow.

@@ -161,3 +161,89 @@ fn uptime_captured() {
     let uptime = parse_uptime(&bytes).unwrap();
     assert!(uptime > 0.0);
 }
+
+#[test]
+fn statm_captured_and_hostile() {
+    let statm = parse_statm(&fixture("statm-init")).unwrap();
+    assert_eq!(statm, Statm { size: 10133, resident: 2495, shared: 1721, text: 1421, lib: 0, data: 8165, dirty: 0 });
+    assert!(parse_statm(b"1 2 3 4 5 6").is_err());
+    assert!(parse_statm(b"1 2 3 4 5 6 x").is_err());
+    assert!(parse_statm(b"1 2 3 4 5 6 99999999999999999999").is_err());
+    assert!(parse_statm(b"").is_err());
+}
+
+#[test]
+fn smaps_rollup_and_smaps_sum_to_the_same_figures() {
+    const KEYS: [&[u8]; 4] = [b"Pss", b"Private_Clean", b"Private_Dirty", b"Swap"];
+    let rollup = sum_kb_fields(&fixture("smaps_rollup-sleep"), KEYS);
+    assert_eq!(rollup, [549 * 1024, 104 * 1024, 108 * 1024, 0]);
+    // smaps lists the same counters once per mapping (captured a moment later, so the
+    // figures are its own: awk '$1=="Pss:" {s+=$2}' gives them).
+    let smaps = sum_kb_fields(&fixture("smaps-sleep"), KEYS);
+    assert_eq!(smaps, [514 * 1024, 32 * 1024, 108 * 1024, 0]);
+    let hostile = b"Pss: 18446744073709551615 kB\nPss: 5 kB\nPss: 7 MB\nPss 9 kB\nPss:\n: 1 kB\n";
+    assert_eq!(sum_kb_fields(hostile, [b"Pss"]), [u64::MAX]);
+}
+
+#[test]
+fn io_captured_and_truncated() {
+    let bytes = fixture("io-sleep");
+    let io = parse_io(&bytes).unwrap();
+    assert_eq!((io.rchar, io.syscr, io.write_bytes), (6976, 10, 0));
+    let cut = bytes.iter().rposition(|b| *b == b'c').unwrap();
+    assert!(parse_io(&bytes[..cut]).is_err());
+    assert!(parse_io(b"rchar: -1\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n").is_err());
+}
+
+#[test]
+fn status_extras_of_a_shell_with_umask_027_and_traps() {
+    let extras = parse_status_extras(&fixture("status-sigmask")).unwrap();
+    assert_eq!(extras.umask, Some(0o027));
+    assert!(extras.groups.is_empty());
+    // trap "" USR1 (10) on top of bash's own ignored SIGQUIT (3); trap "echo" USR2 (12).
+    assert_eq!(signals_in_mask(extras.ignored), vec![3, 10]);
+    assert!(signals_in_mask(extras.caught).contains(&12));
+    assert_eq!(extras.pending, 0);
+    let init = parse_status_extras(&fixture("status-init")).unwrap();
+    assert_eq!(init.umask, Some(0o022));
+}
+
+#[test]
+fn status_extras_refuse_hostile_values() {
+    let base = "Umask:\t0022\nGroups:\t4 24 1000\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t0000000000010000\nSigIgn:\t0000000000000000\nSigCgt:\tffffffffffffffff\n";
+    let extras = parse_status_extras(base.as_bytes()).unwrap();
+    assert_eq!(extras.groups, vec![4, 24, 1000]);
+    assert_eq!(signals_in_mask(extras.blocked), vec![17]);
+    assert_eq!(signals_in_mask(extras.caught).len(), 64);
+    for hostile in [
+        base.replace("0022", "0999"),
+        base.replace("0022", "7777"),
+        base.replace("ffffffffffffffff", "1ffffffffffffffff"),
+        base.replace("ffffffffffffffff", "xyz"),
+        base.replace("4 24 1000", "4 -24"),
+        base.replace("4 24 1000", "4294967296"),
+        base.replace("SigCgt:\tffffffffffffffff\n", ""),
+    ] {
+        assert!(parse_status_extras(hostile.as_bytes()).is_err(), "accepted {hostile:?}");
+    }
+    // Before Linux 4.7 there is no Umask line.
+    assert_eq!(parse_status_extras(base.replace("Umask:\t0022\n", "").as_bytes()).unwrap().umask, None);
+}
+
+#[test]
+fn limits_captured_and_hostile() {
+    let bytes = fixture("limits-bash");
+    let rows = parse_limits(&bytes).unwrap();
+    assert_eq!(rows.len(), 16);
+    assert_eq!(rows[0], Limit { name: b"Max cpu time", soft: None, hard: None });
+    let stack = rows.iter().find(|r| r.name == b"Max stack size").unwrap();
+    assert_eq!(stack.soft, Some(8388608));
+    assert!(rows.iter().any(|r| r.name == b"Max open files" && r.soft.is_some()));
+    let wide = b"Limit                     Soft Limit           Hard Limit           Units     \nMax open files            18446744073709551615 18446744073709551615 files     \n";
+    assert_eq!(parse_limits(wide).unwrap()[0].soft, Some(u64::MAX));
+    for len in 0..bytes.len() {
+        let _ = parse_limits(&bytes[..len]); // never panics
+    }
+    assert!(parse_limits(b"header\nMax open files            lots                 4096                 files\n").is_err());
+    assert!(parse_limits(b"header\nMax open files   1\n").is_err());
+}

@@ -6,8 +6,11 @@
 //! the kernel has one, after checking that it refers to the process with the expected
 //! start time: (pid, start time) is a process's identity.
 
+mod daemon;
 mod error;
 mod ids;
+mod inspect;
+mod limits;
 mod pid;
 mod pidfd;
 mod proc_dir;
@@ -15,12 +18,15 @@ mod system;
 mod table;
 mod users;
 
+pub use daemon::{spawn_daemon, DaemonSpec};
 pub use error::{Error, Result};
 pub use nix::errno::Errno;
 pub use ids::{getpgid, getsid};
+pub use inspect::{get_priority, set_priority, OpenFile};
+pub use limits::{kill_process_group, prlimit, resource_by_name, Limits, Resource, RESOURCES};
 pub use pid::Pid;
 pub use pidfd::{send_signal, wait_for_exit, Identity, WaitOutcome};
 pub use proc_dir::ProcDir;
 pub use system::{boot_time, clock_ticks, page_size, read_uptime, SystemFacts};
-pub use table::{for_each_stat, list_pids};
+pub use table::{list_pids, read_all_stats};
 pub use users::{gid_to_name, uid_to_name};

@@ -8,12 +8,12 @@ use prockit_parse::parse_stat;
 
 use crate::{Error, Pid, Result};
 
-/// An open `/proc/[pid]` directory. Files opened through it belong to the process that the
-/// directory was opened for: once that process is gone they fail with ESRCH, even if the
-/// pid now names another process.
+/// The /proc directory of one process. Made from a pid, its files are opened by path and
+/// the process's identity is checked *after* reading (see [`ProcDir::read_checked`]); made
+/// from a directory path (`Process.fromPath`), it holds that directory open.
 #[derive(Debug)]
 pub struct ProcDir {
-    fd: OwnedFd,
+    dir: Option<OwnedFd>,
     pid: Pid,
 }
 
@@ -35,11 +35,24 @@ pub(crate) fn open_at(dir: RawFd, path: &CStr, flags: libc::c_int) -> std::resul
     }
 }
 
-/// Reads `fd` to its end into `buf` (cleared first), up to [`MAX_FILE_BYTES`].
-pub(crate) fn read_to_end(fd: RawFd, buf: &mut Vec<u8>) -> std::result::Result<(), Errno> {
+/// The files whose read(2) fills the buffer unless it has reached the end: those the kernel
+/// generates whole on their first read (seq_file's single_open) and cmdline and environ,
+/// which are copied from the process's memory until the buffer is full. For them a short
+/// read is the end, which saves the second read(2) that would only return 0.
+const SINGLE_RECORD_FILES: &[&[u8]] = &[b"stat", b"statm", b"status", b"io", b"limits", b"smaps_rollup", b"cmdline", b"environ", b"uptime"];
+
+fn is_single_record(name: &CStr) -> bool {
+    let name = name.to_bytes();
+    let base = name.rsplit(|b| *b == b'/').next().unwrap_or(name);
+    SINGLE_RECORD_FILES.contains(&base)
+}
+
+/// Reads `fd` to its end into `buf` (cleared first), up to [`MAX_FILE_BYTES`]. With
+/// `single_record`, a short read ends it (see [`SINGLE_RECORD_FILES`]).
+pub(crate) fn read_to_end(fd: RawFd, buf: &mut Vec<u8>, single_record: bool) -> std::result::Result<(), Errno> {
     buf.clear();
-    if buf.capacity() < 512 {
-        buf.reserve(512);
+    if buf.capacity() < 4096 {
+        buf.reserve(4096);
     }
     loop {
         if buf.len() == buf.capacity() {
@@ -53,7 +66,12 @@ pub(crate) fn read_to_end(fd: RawFd, buf: &mut Vec<u8>) -> std::result::Result<(
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().add(buf.len()).cast(), spare) };
         match n {
             0 => return Ok(()),
-            n if n > 0 => unsafe { buf.set_len(buf.len() + n as usize) },
+            n if n > 0 => {
+                unsafe { buf.set_len(buf.len() + n as usize) };
+                if single_record && (n as usize) < spare {
+                    return Ok(());
+                }
+            }
             _ => match Errno::last() {
                 Errno::EINTR => continue,
                 errno => return Err(errno),
@@ -65,16 +83,39 @@ pub(crate) fn read_to_end(fd: RawFd, buf: &mut Vec<u8>) -> std::result::Result<(
 /// Opens `name` relative to `dir` and reads it whole; the error names the failing call.
 pub(crate) fn read_file_at(dir: RawFd, name: &CStr, buf: &mut Vec<u8>) -> std::result::Result<(), (Errno, &'static str)> {
     let fd = open_at(dir, name, libc::O_RDONLY).map_err(|e| (e, "open"))?;
-    read_to_end(fd.as_raw_fd(), buf).map_err(|e| (e, "read"))
+    read_to_end(fd.as_raw_fd(), buf, is_single_record(name)).map_err(|e| (e, "read"))
+}
+
+/// Writes `prefix`, the decimal `pid`, `separator` and `name` (NUL included) into `buf`
+/// without allocating or formatting machinery: this runs once per process per read.
+pub(crate) fn pid_path<'b>(buf: &'b mut [u8; 96], prefix: &[u8], pid: u32, separator: &[u8], name: &CStr) -> Option<&'b CStr> {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut n = pid;
+    loop {
+        start -= 1;
+        *digits.get_mut(start)? = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut len = 0;
+    for part in [prefix, digits.get(start..)?, separator, name.to_bytes_with_nul()] {
+        buf.get_mut(len..len + part.len())?.copy_from_slice(part);
+        len += part.len();
+    }
+    CStr::from_bytes_with_nul(buf.get(..len)?).ok()
+}
+
+fn proc_path<'b>(buf: &'b mut [u8; 96], pid: Pid, name: &CStr) -> Option<&'b CStr> {
+    pid_path(buf, b"/proc/", pid.get() as u32, b"/", name)
 }
 
 impl ProcDir {
-    /// Opens `/proc/[pid]`.
-    pub fn open(pid: Pid) -> Result<ProcDir> {
-        let path = CString::new(format!("/proc/{pid}")).map_err(|_| Error::NoSuchProcess { pid, syscall: "open" })?;
-        let fd = open_at(libc::AT_FDCWD, &path, libc::O_RDONLY | libc::O_DIRECTORY)
-            .map_err(|e| Error::from_errno(e, "open", Some(pid)))?;
-        Ok(ProcDir { fd, pid })
+    /// The directory of `pid`, opened lazily file by file: no system call here.
+    pub fn for_pid(pid: Pid) -> ProcDir {
+        ProcDir { dir: None, pid }
     }
 
     /// Opens a process directory by path (`/proc/self`, `/proc/42`, a /proc mounted
@@ -90,16 +131,30 @@ impl ProcDir {
             .map_err(|reason| Error::Incomplete { pid: None, file: "stat", reason })
             .map(|s| Pid::new(s.pid))?
             .ok_or(invalid)?;
-        Ok((ProcDir { fd, pid }, stat))
+        Ok((ProcDir { dir: Some(fd), pid }, stat))
     }
 
     pub fn pid(&self) -> Pid {
         self.pid
     }
 
+    /// Opens the file `name` of this process (`flags` as for open(2)).
+    pub(crate) fn open_file(&self, name: &CStr, flags: libc::c_int) -> Result<OwnedFd> {
+        let opened = match &self.dir {
+            Some(dir) => open_at(dir.as_raw_fd(), name, flags),
+            None => {
+                let mut buf = [0u8; 96];
+                let path = proc_path(&mut buf, self.pid, name).ok_or(Error::Io { errno: Errno::ENAMETOOLONG, syscall: "open", pid: Some(self.pid) })?;
+                open_at(libc::AT_FDCWD, path, flags)
+            }
+        };
+        opened.map_err(|e| Error::from_errno(e, "open", Some(self.pid)))
+    }
+
     /// Reads the file `name` of this process into `buf`.
     pub fn read_into(&self, name: &CStr, buf: &mut Vec<u8>) -> Result<()> {
-        read_file_at(self.fd.as_raw_fd(), name, buf).map_err(|(e, syscall)| Error::from_errno(e, syscall, Some(self.pid)))
+        let fd = self.open_file(name, libc::O_RDONLY)?;
+        read_to_end(fd.as_raw_fd(), buf, is_single_record(name)).map_err(|e| Error::from_errno(e, "read", Some(self.pid)))
     }
 
     /// Reads the file `name` of this process.
@@ -111,9 +166,14 @@ impl ProcDir {
 
     /// The target of the symbolic link `name` (`exe`, `cwd`, `fd/3`) as raw bytes.
     pub fn read_link(&self, name: &CStr) -> Result<Vec<u8>> {
+        let mut path_buf = [0u8; 96];
+        let (dir, path) = match &self.dir {
+            Some(dir) => (dir.as_raw_fd(), name),
+            None => (libc::AT_FDCWD, proc_path(&mut path_buf, self.pid, name).ok_or(Error::Io { errno: Errno::ENAMETOOLONG, syscall: "readlink", pid: Some(self.pid) })?),
+        };
         let mut buf = vec![0u8; libc::PATH_MAX as usize];
         // SAFETY: buf is writable for its whole length; readlinkat does not NUL-terminate.
-        let n = unsafe { libc::readlinkat(self.fd.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        let n = unsafe { libc::readlinkat(dir, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
         if n < 0 {
             return Err(Error::from_errno(Errno::last(), "readlink", Some(self.pid)));
         }
@@ -121,16 +181,35 @@ impl ProcDir {
         Ok(buf)
     }
 
-    /// Opens `/proc/[pid]` and checks that the process still is the one that started at
-    /// `starttime` (clock ticks after boot; `None` accepts any). Returns the stat it read.
-    pub fn open_checked(pid: Pid, starttime: Option<u64>) -> Result<(ProcDir, Vec<u8>)> {
-        let dir = ProcDir::open(pid)?;
+    /// Fails with ESRCH unless the process is still the one that started at `starttime`
+    /// (clock ticks after boot; `None` accepts any). Returns the stat it read.
+    pub fn verify(&self, starttime: Option<u64>) -> Result<Vec<u8>> {
         let mut stat = Vec::new();
-        dir.read_into(c"stat", &mut stat)?;
-        let found = parse_stat(&stat).map_err(|reason| Error::Incomplete { pid: Some(pid), file: "stat", reason })?;
+        self.read_into(c"stat", &mut stat)?;
+        let found = parse_stat(&stat).map_err(|reason| Error::Incomplete { pid: Some(self.pid), file: "stat", reason })?;
         match starttime {
-            Some(expected) if found.starttime != expected => Err(Error::NoSuchProcess { pid, syscall: "open" }),
-            _ => Ok((dir, stat)),
+            Some(expected) if found.starttime != expected => Err(Error::NoSuchProcess { pid: self.pid, syscall: "open" }),
+            _ => Ok(stat),
         }
+    }
+
+    /// The stat of `pid`, checked against `starttime` (see [`ProcDir::verify`]).
+    pub fn open_checked(pid: Pid, starttime: Option<u64>) -> Result<(ProcDir, Vec<u8>)> {
+        let dir = ProcDir::for_pid(pid);
+        let stat = dir.verify(starttime)?;
+        Ok((dir, stat))
+    }
+
+    /// Runs `read` on the files of `pid`, then checks that the pid still belongs to the
+    /// process that started at `starttime`. Checking *after* reading is as sound as holding
+    /// the directory open: a process keeps its pid until it is gone, and its start time is
+    /// its own, so a match afterwards proves the same process held the pid throughout.
+    pub fn read_checked<T>(pid: Pid, starttime: Option<u64>, read: impl FnOnce(&ProcDir) -> Result<T>) -> Result<T> {
+        let dir = ProcDir::for_pid(pid);
+        let value = read(&dir)?;
+        if starttime.is_some() {
+            dir.verify(starttime)?;
+        }
+        Ok(value)
     }
 }

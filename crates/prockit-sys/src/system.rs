@@ -44,6 +44,6 @@ pub fn boot_time() -> f64 {
 pub fn read_uptime() -> Result<f64> {
     let fd = open_at(libc::AT_FDCWD, c"/proc/uptime", libc::O_RDONLY).map_err(|e| Error::from_errno(e, "open", None))?;
     let mut buf = Vec::new();
-    read_to_end(fd.as_raw_fd(), &mut buf).map_err(|e| Error::from_errno(e, "read", None))?;
+    read_to_end(fd.as_raw_fd(), &mut buf, true).map_err(|e| Error::from_errno(e, "read", None))?;
     prockit_parse::parse_uptime(&buf).map_err(|reason| Error::Incomplete { pid: None, file: "uptime", reason })
 }

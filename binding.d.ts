@@ -15,6 +15,25 @@ export type JsText = string
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export interface ChildExit {
+  code?: number
+  signal?: number
+}
+
+/** What `spawn` runs, as bytes (strings encoded with fsEncode by the TypeScript layer). */
+export interface ChildRequest {
+  command: Buffer
+  /** argv, argv[0] included. */
+  argv: Array<Buffer>
+  /** `NAME=value` entries. */
+  env: Array<Buffer>
+  cwd?: Buffer
+  /** For fds 0, 1, 2: 'inherit', 'ignore' or 'pipe'. */
+  stdio: Array<string>
+  /** 'inherit', 'group' (setpgid) or 'session' (setsid). */
+  grouping: string
+}
+
 export declare function countFds(pid: number, starttime?: number | undefined | null): number | null
 
 /**
@@ -169,10 +188,24 @@ export declare function sendSignal(pid: number, starttime: number | undefined | 
 export declare function setNice(pid: number, starttime: number | undefined | null, value: number): void
 
 /**
+ * Forks and execs on the calling thread (as child_process.spawn does); returns once the
+ * child runs, or throws the errno of the step that failed.
+ */
+export declare function spawnChild(request: ChildRequest): StartedChild
+
+/**
  * Resolves with the daemon's pid once it has exec'd; rejects with the errno of the step
  * that failed (`chdir`, `open`, `execve`, …). Runs on a thread of its own.
  */
 export declare function spawnDaemon(request: DaemonRequest): Promise<number>
+
+/** The started child: its pid and the caller's ends of its pipes, as fds the caller owns. */
+export interface StartedChild {
+  pid: number
+  stdin?: number
+  stdout?: number
+  stderr?: number
+}
 
 /** The fields of /proc/[pid]/stat that psutil's methods use. */
 export interface StatDetail {
@@ -230,6 +263,9 @@ export interface SystemFacts {
 }
 
 export declare function uidToName(uid: number): string | null
+
+/** Resolves when our child `pid` (started by spawnChild) has ended, reaping it. */
+export declare function waitChild(pid: number): Promise<ChildExit>
 
 /**
  * Resolves once the process has ended (exited or become a zombie; a reused pid counts as

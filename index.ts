@@ -52,6 +52,7 @@ export {
   type RlimitPair,
 } from './lib/extra'
 export { killProcessGroup, killSession, processGroupMembers, sessionMembers } from './lib/groups'
+export { spawn, SpawnedProcess, type SpawnOptions, type StdioOption, type ExitStatus } from './lib/spawn'
 export { signalNumber, signalName, type Signal } from './lib/signals'
 export { fsEncode } from './lib/text'
 export { spawnDaemon, becomeDaemon, DAEMON_MARKER, type SpawnDaemonOptions, type BecomeDaemonOptions, type Daemon } from './lib/daemon'

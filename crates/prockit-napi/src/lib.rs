@@ -11,6 +11,7 @@ mod extra;
 mod inspect;
 mod process;
 mod signal;
+mod spawn;
 mod table;
 
 pub use edge::*;

@@ -7,6 +7,7 @@
 //! start time: (pid, start time) is a process's identity.
 
 mod daemon;
+mod exec;
 mod error;
 mod ids;
 mod inspect;
@@ -14,6 +15,7 @@ mod limits;
 mod pid;
 mod pidfd;
 mod proc_dir;
+mod spawn;
 mod system;
 mod table;
 mod users;
@@ -27,6 +29,7 @@ pub use limits::{kill_process_group, prlimit, resource_by_name, Limits, Resource
 pub use pid::Pid;
 pub use pidfd::{send_signal, wait_for_exit, Identity, WaitOutcome};
 pub use proc_dir::ProcDir;
+pub use spawn::{spawn_child, wait_child, Child, ChildExit, ChildSpec, ChildStdio, Grouping};
 pub use system::{boot_time, clock_ticks, page_size, read_uptime, SystemFacts};
 pub use table::{list_pids, read_all_stats};
 pub use users::{gid_to_name, uid_to_name};

@@ -6,32 +6,8 @@ use std::os::fd::RawFd;
 
 use libc::c_int;
 
-use super::{Prepared, Step, CREATED_MODE, FAILURE_RECORD, PID_RECORD, RECORD_LEN};
-
-pub(super) fn errno() -> c_int {
-    // SAFETY: reads this thread's errno.
-    unsafe { *libc::__errno_location() }
-}
-
-fn set_errno(value: c_int) {
-    // SAFETY: writes this thread's errno.
-    unsafe { *libc::__errno_location() = value }
-}
-
-/// Writes one record); a failed write changes nothing the parent could act on.
-unsafe fn report(fd: RawFd, kind: u32, step: u32, value: i32, index: usize) {
-    let mut record = [0u8; RECORD_LEN];
-    let words = [kind, step, value as u32, index as u32];
-    for (slot, word) in record.chunks_exact_mut(4).zip(words) {
-        slot.copy_from_slice(&word.to_ne_bytes());
-    }
-    while libc::write(fd, record.as_ptr().cast(), RECORD_LEN) < 0 && errno() == libc::EINTR {}
-}
-
-unsafe fn fail(fd: RawFd, step: Step, index: usize) -> ! {
-    report(fd, FAILURE_RECORD, step as u32, errno(), index);
-    libc::_exit(127)
-}
+use super::{Prepared, CREATED_MODE};
+use crate::exec::{close_all_but, default_signals, errno, exec_first, fail, report, set_errno, Step, PID_RECORD};
 
 /// The first child: a new session, which has no controlling terminal, then the daemon's
 /// fork. Exiting at once leaves the daemon an orphan that does not lead its session, so it
@@ -66,19 +42,8 @@ unsafe fn daemon(p: &Prepared, fd: RawFd) -> ! {
             fail(fd, Step::PidFile, call)
         }
     }
-    default_signals(p.max_signal);
-    exec_first(p, fd)
-}
-
-/// Closes every fd except `keep` (which is ≥ 3): close_range(2), or a loop before Linux 5.9.
-unsafe fn close_all_but(keep: RawFd, fd_limit: c_int) {
-    let below = libc::syscall(libc::SYS_close_range, 0u32, (keep - 1) as u32, 0u32);
-    let above = libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32);
-    if below != 0 || above != 0 {
-        for other in (0..fd_limit).filter(|other| *other != keep) {
-            libc::close(other);
-        }
-    }
+    default_signals(&p.image);
+    exec_or_fail(p, fd)
 }
 
 /// Opens `path` as fd `target`. All lower fds are open by now, so open(2) returns
@@ -149,60 +114,11 @@ unsafe fn discard(temporary: &CString, fd: c_int, call: usize) -> usize {
     call
 }
 
-/// The kernel's struct sigaction (asm-generic layout, as on x86_64 and arm64).
-#[repr(C)]
-struct KernelSigaction {
-    handler: libc::sighandler_t,
-    flags: libc::c_ulong,
-    restorer: usize,
-    mask: u64,
-}
-
-/// Every signal back to its default action, then an empty mask. Node ignores SIGPIPE, and
-/// an ignored signal stays ignored across exec; handlers are reset by exec itself. The raw
-/// system call, because libc's sigaction refuses the signals it keeps for itself (32, 33),
-/// and those can be inherited ignored too.
-unsafe fn default_signals(max_signal: c_int) {
-    let default = KernelSigaction { handler: libc::SIG_DFL, flags: 0, restorer: 0, mask: 0 };
-    for signal in 1..=max_signal {
-        if signal != libc::SIGKILL && signal != libc::SIGSTOP {
-            let none: *mut KernelSigaction = std::ptr::null_mut();
-            libc::syscall(libc::SYS_rt_sigaction, signal, &default as *const KernelSigaction, none, 8usize);
-        }
-    }
-    let none = 0u64;
-    libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &none as *const u64, std::ptr::null_mut::<u64>(), 8usize);
-}
-
-/// execve over the candidates, as execvp does: a missing file tries the next one, EACCES
-/// is remembered and reported if nothing runs, any other error stops at once.
-unsafe fn exec_first(p: &Prepared, fd: RawFd) -> ! {
-    let mut denied = None;
-    let mut last = 0;
-    for (index, candidate) in p.candidates.iter().enumerate() {
-        libc::execve(candidate.as_ptr(), p.argv_ptrs.as_ptr(), p.envp_ptrs.as_ptr());
-        match errno() {
-            libc::EACCES => denied = denied.or(Some(index)),
-            libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT => {}
-            _ => exec_failed(p, fd, index),
-        }
-        last = index;
-    }
-    if let Some(index) = denied {
-        set_errno(libc::EACCES);
-        exec_failed(p, fd, index)
-    }
-    set_errno(libc::ENOENT);
-    exec_failed(p, fd, last)
-}
-
 /// A daemon that never ran leaves no pid file behind.
-unsafe fn exec_failed(p: &Prepared, fd: RawFd, index: usize) -> ! {
-    let saved = errno();
-    if let Some((pid_file, _)) = &p.pid_file {
-        libc::unlink(pid_file.as_ptr());
-    }
-    set_errno(saved);
-    fail(fd, Step::Exec, index)
+unsafe fn exec_or_fail(p: &Prepared, fd: RawFd) -> ! {
+    exec_first(&p.image, fd, || {
+        if let Some((pid_file, _)) = &p.pid_file {
+            libc::unlink(pid_file.as_ptr());
+        }
+    })
 }
-

@@ -1,7 +1,8 @@
 use std::path::{Path, PathBuf};
 
 use super::child::pid_line;
-use super::{exec_candidates, parse_reports, pid_in, spawn_daemon, DaemonSpec, FAILURE_RECORD, PID_RECORD};
+use super::{spawn_daemon, DaemonSpec};
+use crate::exec::{exec_candidates, parse_reports, pid_in, FAILURE_RECORD, PID_RECORD};
 use crate::{Errno, Error, Pid};
 
 /// A directory of its own for one test, removed when dropped.

@@ -76,19 +76,23 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * Copies the built package where user nobody can read it and runs `code` there as nobody
- * (uid 65534) with `require('./dist/index.js')` available; returns what it printed, parsed as JSON.
+ * (uid 65534) with `require('./dist/index.js')` available; returns what it printed, parsed as
+ * JSON. With `hidepid`, inside a private mount namespace whose /proc is mounted with that
+ * hidepid option.
  */
-export function runAsNobody(t: ExecutionContext, code: string): unknown {
+export function runAsNobody(t: ExecutionContext, code: string, options: { hidepid?: 1 | 2 } = {}): unknown {
   const dir = mkdtempSync(join(tmpdir(), 'prockit-nobody-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   cpSync(join(packageRoot, 'dist'), join(dir, 'dist'), { recursive: true })
   cpSync(join(packageRoot, 'binding.js'), join(dir, 'binding.js'))
   for (const file of readdirSync(packageRoot).filter((f) => f.endsWith('.node'))) cpSync(join(packageRoot, file), join(dir, file))
   execFileSync('chmod', ['-R', 'a+rX', dir])
-  const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', code], {
-    cwd: dir,
-    encoding: 'utf8',
-  })
+  const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', code]
+  const [command, ...args] =
+    options.hidepid === undefined
+      ? asNobody
+      : ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `mount -t proc -o hidepid=${options.hidepid} proc /proc && exec "$@"`, 'sh', ...asNobody]
+  const out = execFileSync(command!, args, { cwd: dir, encoding: 'utf8' })
   return JSON.parse(out)
 }
 

@@ -1,6 +1,5 @@
 // proc.tree: every process linked to its parent by ppid, rooted at init (pid 1).
 import { findProcesses, findProcessesAsync, Process, type ProcessType, type StatFields } from './core'
-import { NoSuchProcess } from './errors'
 import { validateBoolean, validateOptions, validatePid, validateString } from './validate'
 
 export interface FindOptions {
@@ -69,32 +68,40 @@ export class ProcessNode extends ProcessWithoutLinks {
 /**
  * Links the nodes by ppid through a map, in one pass after reading: it does not assume that a
  * parent's pid is smaller than its children's, which stops being true once pids wrap.
+ *
+ * When init is not visible (/proc mounted with hidepid, or a PID namespace whose init cannot
+ * be read), the root is a stand-in node for pid 1 (comm '', state '?') under which every
+ * node whose parent is not visible hangs, so that the visible processes still form one tree.
  */
-export function linkProcessTree<N extends ProcessNode>(nodes: N[]): N {
+export function linkProcessTree<N extends ProcessNode>(nodes: N[], type?: ProcessType<N>): N {
   const byPid = new Map<number, N>()
   for (const node of nodes) byPid.set(node.pid, node)
+  let init = byPid.get(1)
+  const standIn = init === undefined
+  if (standIn) {
+    const Node = type ?? (nodes[0]?.constructor as ProcessType<N> | undefined) ?? (ProcessNode as unknown as ProcessType<N>)
+    init = new Node({ pid: 1, comm: '', state: '?', ppid: 0, pgrp: 0, session: 0, starttime: 0, vsize: 0, rss: 0 })
+  }
   for (const node of nodes) {
-    const parent = node.ppid === node.pid ? undefined : byPid.get(node.ppid)
+    const parent = node.ppid === node.pid ? undefined : (byPid.get(node.ppid) ?? (standIn && node.pid !== 1 ? init : undefined))
     if (parent) {
       node.parent = parent
       parent.children.push(node)
     }
   }
-  const init = byPid.get(1)
-  if (!init) throw new NoSuchProcess('getProcessTree: init (pid 1) is not visible in /proc', { pid: 1, syscall: 'open' })
-  return init
+  return init!
 }
 
 /** The process tree, as the node of init (pid 1). */
 export function getProcessTree(): ProcessNode
 export function getProcessTree<N extends ProcessNode>(type: ProcessType<N>): N
 export function getProcessTree(type: ProcessType<ProcessNode> = ProcessNode): ProcessNode {
-  return linkProcessTree(findProcesses(type))
+  return linkProcessTree(findProcesses(type), type)
 }
 
 /** getProcessTree, with /proc read on a worker thread. */
 export function getProcessTreeAsync(): Promise<ProcessNode>
 export function getProcessTreeAsync<N extends ProcessNode>(type: ProcessType<N>): Promise<N>
 export async function getProcessTreeAsync(type: ProcessType<ProcessNode> = ProcessNode): Promise<ProcessNode> {
-  return linkProcessTree(await findProcessesAsync(type))
+  return linkProcessTree(await findProcessesAsync(type), type)
 }

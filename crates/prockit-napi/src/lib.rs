@@ -9,6 +9,8 @@ mod daemon;
 mod edge;
 mod extra;
 mod inspect;
+#[cfg(feature = "panic-test")]
+mod panic_test;
 mod process;
 mod signal;
 mod spawn;

@@ -85,3 +85,12 @@ test('linking does not assume that a parent has a smaller pid than its children'
   const init = linkProcessTree(nodes)
   t.deepEqual(init.descendants.map((n) => n.pid), [300, 4194000, 5, 7])
 })
+
+test('import and require give the same classes (one CommonJS instance behind the ESM entry)', async (t) => {
+  const { createRequire } = await import('node:module')
+  const required = createRequire(import.meta.url)('prockit') as typeof import('prockit')
+  const imported = await import('prockit')
+  t.is(required.Process, imported.Process)
+  t.is(required.getProcessTree, imported.getProcessTree)
+  t.true(imported.getProcessTree() instanceof required.ProcessNode)
+})

@@ -109,7 +109,7 @@ test.serial('leaks: fromPid with property reads and repeated snapshots keep RSS 
   const fdsAfter = openFds()
   t.log(`${lookups} fromPid with 5 property reads and ${snapshots} snapshots: RSS +${grown.toFixed(1)} MB, fds ${fdsBefore} -> ${fdsAfter}`)
   t.is(fdsAfter, fdsBefore, 'no fd leaked')
-  t.true(grown < 30, `RSS grew ${grown.toFixed(1)} MB`)
+  t.true(grown < 10, `RSS grew ${grown.toFixed(1)} MB`)
 })
 
 test('hidepid=2 as an unprivileged user: what is visible is listed, the rest is null or empty, never an exception', (t) => {

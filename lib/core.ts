@@ -219,21 +219,23 @@ export class Process extends UnixProcess {
   }
 }
 
-/** Builds one object per row of the native process table. */
+/** Builds one object per row of the native process table (see ProcessTable in binding.d.ts). */
 function processesFromTable<P extends object>(table: ProcessTable, type: ProcessType<P>): P[] {
+  const n = table.count
+  const f = new Float64Array(table.numbers)
   const comms = table.comm.split('\0')
-  const processes = new Array<P>(table.pid.length)
-  for (let i = 0; i < table.pid.length; i++) {
+  const processes = new Array<P>(n)
+  for (let i = 0; i < n; i++) {
     processes[i] = new type({
-      pid: table.pid[i]!,
+      pid: f[i]!,
+      ppid: f[n + i]!,
+      pgrp: f[2 * n + i]!,
+      session: f[3 * n + i]!,
+      state: String.fromCharCode(f[4 * n + i]!),
+      starttime: f[5 * n + i]!,
+      vsize: f[6 * n + i]!,
+      rss: f[7 * n + i]!,
       comm: comms[i] ?? '',
-      state: String.fromCharCode(table.state[i]!),
-      ppid: table.ppid[i]!,
-      pgrp: table.pgrp[i]!,
-      session: table.session[i]!,
-      starttime: table.starttime[i]!,
-      vsize: table.vsize[i]!,
-      rss: table.rss[i]!,
     })
   }
   return processes

@@ -6,3 +6,15 @@
  * U+DC80–U+DCFF per byte ("surrogateescape"); prockit's fsEncode() restores them.
  */
 export type JsText = string
+
+/**
+ * Every process's stat in one crossing. `numbers` holds `count` rows in eight columns of
+ * float64, column after column: pid, ppid, pgrp, session, state (character code),
+ * starttime (clock ticks after boot), vsize (bytes), rss (bytes). `comm` holds every
+ * command name, in the same order, joined by NUL.
+ */
+export interface ProcessTable {
+  numbers: ArrayBuffer
+  count: number
+  comm: JsText
+}

@@ -1,10 +1,11 @@
 /// Splits `/proc/[pid]/cmdline` into its arguments. The kernel ends each one with a NUL;
 /// a process that rewrote its command line may leave the final NUL out, which is accepted.
+/// An empty file (a kernel thread, a zombie) has no arguments; "\0" is one empty argument.
 pub fn parse_cmdline(bytes: &[u8]) -> Vec<&[u8]> {
-    let body = bytes.strip_suffix(b"\0").unwrap_or(bytes);
-    if body.is_empty() {
+    if bytes.is_empty() {
         return Vec::new();
     }
+    let body = bytes.strip_suffix(b"\0").unwrap_or(bytes);
     body.split(|b| *b == 0).collect()
 }
 

@@ -136,6 +136,7 @@ fn cmdline_of_a_real_process_and_rewritten_ones() {
     let bytes = fixture("cmdline-sleep");
     assert_eq!(parse_cmdline(&bytes), vec![&b"./a) (b c"[..], &b"30"[..]]);
     assert!(parse_cmdline(b"").is_empty());
+    assert_eq!(parse_cmdline(b"\0"), vec![&b""[..]], "found by proptest: argv = [\"\"]");
     assert_eq!(parse_cmdline(b"nginx: worker process"), vec![&b"nginx: worker process"[..]]);
     assert_eq!(parse_cmdline(b"a\0\0b\0"), vec![&b"a"[..], &b""[..], &b"b"[..]]);
     assert_eq!(parse_cmdline(b"\xff\xfe\0"), vec![&b"\xff\xfe"[..]]);
@@ -246,4 +247,71 @@ fn limits_captured_and_hostile() {
     }
     assert!(parse_limits(b"header\nMax open files            lots                 4096                 files\n").is_err());
     assert!(parse_limits(b"header\nMax open files   1\n").is_err());
+}
+
+#[test]
+fn net_unix_captured_from_a_real_machine() {
+    // A gpg-agent's four listening sockets, a dbus-daemon, a path with spaces (listening, one
+    // connection not yet accepted: inode 0), an abstract datagram socket and unbound ones.
+    let bytes = fixture("net-unix");
+    let rows = parse_net_unix(&bytes).unwrap();
+    assert_eq!(rows.len(), 12);
+    let by_inode = |inode: u64| rows.iter().find(|r| r.inode == inode).copied();
+    assert_eq!(by_inode(166820), Some(UnixSocketRow { inode: 166820, path: b"/tmp/g.2qDF/S.gpg-agent", listening: true }));
+    assert_eq!(by_inode(166857).map(|r| r.path), Some(&b"/tmp/sock with spaces"[..]));
+    assert_eq!(by_inode(166858).map(|r| (r.path, r.listening)), Some((&b"@abstract@name"[..], false)));
+    assert_eq!(by_inode(1590).map(|r| r.path), Some(&b""[..]));
+    assert!(by_inode(0).is_none(), "embryonic connections have no inode");
+    assert_eq!(rows.iter().filter(|r| r.listening).count(), 6);
+}
+
+#[test]
+fn net_unix_hostile_variants() {
+    let bytes = fixture("net-unix");
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    // Cut anywhere: never a panic; a cut row is left out, never half a path.
+    for len in 0..bytes.len() {
+        if let Ok(rows) = parse_net_unix(&bytes[..len]) {
+            for row in rows {
+                assert!(parse_net_unix(&bytes).unwrap().contains(&row), "cut at {len} made up {row:?}");
+            }
+        }
+    }
+    assert!(parse_net_unix(b"").is_err());
+    assert!(parse_net_unix(b"Num       RefCount").is_err(), "a header without its newline is a cut read");
+    assert!(parse_net_unix(b"garbage\n").is_err());
+    assert_eq!(parse_net_unix(b"Num       RefCount Protocol Flags    Type St Inode Path\n").unwrap(), []);
+
+    let header = "Num       RefCount Protocol Flags    Type St Inode Path\n";
+    let row = |inode: &str, path: &str| format!("0000000000000000: 00000002 00000000 00010000 0001 01 {inode}{path}\n");
+    let parse = |file: String| parse_net_unix(file.as_bytes()).map(|rows| rows.iter().map(|r| (r.inode, r.path.to_vec())).collect::<Vec<_>>());
+    // Numbers too large for their columns or for u64 are not rows.
+    assert_eq!(parse(format!("{header}{}", row("18446744073709551616", " /x"))).unwrap(), []);
+    assert_eq!(parse(format!("{header}{}", row("18446744073709551615", " /x"))).unwrap(), [(u64::MAX, b"/x".to_vec())]);
+    assert_eq!(parse(format!("{header}0000000000000000: 100000002 00000000 00010000 0001 01 7 /x\n")).unwrap(), []);
+    assert_eq!(parse(format!("{header}0000000000000000: 0000000g 00000000 00010000 0001 01 7 /x\n")).unwrap(), []);
+    assert_eq!(parse(format!("{header}{}", row("12a", " /x"))).unwrap(), []);
+    // A name may begin with a space and hold several.
+    assert_eq!(parse(format!("{header}{}", row("7", "  two  spaces "))).unwrap(), [(7, b" two  spaces ".to_vec())]);
+    // A name with a newline: the row before the break is not trusted (its path goes on)...
+    assert_eq!(parse(format!("{header}{}{}", row("7", " /tmp/a\nb"), row("8", " /y"))).unwrap(), [(8, b"/y".to_vec())]);
+    // ...and a row forged inside a name cannot claim another socket's inode: both rows of
+    // inode 9 go; the forger's own socket (7) keeps the part of its name before the newline.
+    let forged = format!("{header}{}{}", row("7", " /tmp/evil\n0000000000000000: 00000002 00000000 00010000 0001 01 9 /tmp/fake"), row("9", " /home/u/S.gpg-agent"));
+    assert_eq!(parse(forged).unwrap(), [(7, b"/tmp/evil".to_vec())]);
+    // The final line without its newline was cut: left out.
+    assert_eq!(parse(format!("{header}{}{}", row("7", " /a"), row("8", " /b").trim_end())).unwrap(), [(7, b"/a".to_vec())]);
+    // Bytes that are not UTF-8 stay bytes.
+    let mut raw = format!("{header}0000000000000000: 00000002 00000000 00010000 0001 01 7 /tmp/").into_bytes();
+    raw.extend_from_slice(b"\xff\xfe\n");
+    assert_eq!(parse_net_unix(&raw).unwrap()[0].path, b"/tmp/\xff\xfe");
+    assert!(text.contains("S.gpg-agent"));
+}
+
+#[test]
+fn socket_link_targets() {
+    assert_eq!(parse_socket_link(b"socket:[166820]"), Ok(166820));
+    for hostile in [&b"socket:[166820"[..], b"socket:166820]", b"socket:[-1]", b"socket:[ 1]", b"anon_inode:[eventpoll]", b""] {
+        assert!(parse_socket_link(hostile).is_err(), "accepted {hostile:?}");
+    }
 }

@@ -56,3 +56,19 @@ export { spawn, SpawnedProcess, type SpawnOptions, type StdioOption, type ExitSt
 export { signalNumber, signalName, type Signal } from './lib/signals'
 export { fsEncode } from './lib/text'
 export { spawnDaemon, becomeDaemon, DAEMON_MARKER, type SpawnDaemonOptions, type BecomeDaemonOptions, type Daemon } from './lib/daemon'
+export { unixSockets, procSocketInodes, procUnixSockets, type UnixSocket } from './lib/extra'
+export { findApacheWorkers, findApacheMemoryUsage, StatsList, MaybeApacheWorker, ApacheDaemonNotRunning } from './lib/apps/apache'
+export {
+  ADDITIONS_SCRIPT_NAME,
+  cronGraceful,
+  ensureRootPrivileges,
+  findCronDaemon,
+  parseArguments,
+  runAdditions,
+  terminateCronDaemon,
+  waitForProcesses,
+  CronDaemonNotRunning,
+  type CronGracefulArguments,
+} from './lib/apps/cron'
+export { findGpgAgentInfo, getGpgVariables, startGpgAgent, enableGpgAgent, type StartGpgAgentOptions } from './lib/apps/gpg'
+export { REQUIRED_VARIABLES, findGraphicalContext, notifyDesktop, type GraphicalContext, type NotifyOptions } from './lib/apps/notify'

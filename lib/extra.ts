@@ -140,3 +140,35 @@ export function procRlimit(proc: ProcArg, resource: string, newLimits?: RlimitPa
   const [oldSoft, oldHard] = callNative(() => native.prlimit(target.pid, target.startTicks, name, soft, hard))
   return [oldSoft!, oldHard!]
 }
+
+/** A unix socket as /proc/net/unix lists it. */
+export interface UnixSocket {
+  /** The socket's inode: /proc/[pid]/fd/N of a process holding it reads `socket:[inode]`. */
+  inode: number
+  /** The path it is bound to; `@name` for an abstract name (NULs shown as '@'); `''` when unbound. */
+  path: string
+  /** True when it listens for connections. */
+  listening: boolean
+}
+
+/** Every unix socket of our network namespace, from /proc/net/unix (rows a bound name could forge are left out). */
+export function unixSockets(): UnixSocket[] {
+  return callNative(() => native.readUnixSockets(null, null)) ?? []
+}
+
+/** The inodes of the sockets among the open fds of `proc` (any family), in fd order. */
+export function procSocketInodes(proc: ProcArg): number[] {
+  return readLive(targetOf(proc), 'fd-sockets', native.readSocketInodes)
+}
+
+/**
+ * The unix sockets that `proc` holds open, with the paths they are bound to: its fds'
+ * socket inodes matched against its own view of /proc/net/unix (its network namespace).
+ * No lsof needed; root (or the process's owner) is, to read its fds.
+ */
+export function procUnixSockets(proc: ProcArg): UnixSocket[] {
+  const target = targetOf(proc)
+  const held = new Set(procSocketInodes(proc))
+  const sockets = readLive(target, 'net/unix', native.readUnixSockets)
+  return sockets.filter((socket) => held.has(socket.inode))
+}

@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 import { findProcesses, getProcessTree, Process, ProcessNode, sortedByPid } from '../../index'
 import { spawnDaemon } from '../../index'
+import { ApacheDaemonNotRunning, findApacheMemoryUsage, type StatsList } from '../../index'
 import { drawTree, formatTable, paint, printable, shouldColour } from './format'
 
 class UsageError extends Error {}
@@ -146,6 +147,39 @@ const commands: Record<string, Command> = {
         pidFile: values['pid-file'] as string | undefined,
       })
       write(String(pid))
+      return 0
+    },
+  },
+  'apache-memory': {
+    summary: 'show the memory usage (rss) of the Apache workers, by WSGI process group',
+    usage:
+      'prockit apache-memory [--exe-name NAME] [--json]\n\n' +
+      '  --exe-name NAME  the base name of the Apache executable (default apache2)\n' +
+      '  --json           print { workers, wsgi } with each group\'s rss values (bytes) and statistics\n\n' +
+      'Workers are the descendants of the Apache master process (a process-based MPM such as prefork);\n' +
+      'WSGI daemon processes are grouped by their display-name (wsgi:NAME). Exits 1 when Apache is not running.',
+    options: { 'exe-name': { type: 'string' }, json: { type: 'boolean' } },
+    run(values) {
+      let usage: [StatsList, Map<string, StatsList>]
+      try {
+        usage = findApacheMemoryUsage((values['exe-name'] as string | undefined) ?? 'apache2')
+      } catch (error) {
+        if (!(error instanceof ApacheDaemonNotRunning)) throw error
+        process.stderr.write(`prockit apache-memory: ${error.message}\n`)
+        return 1
+      }
+      const [workers, groups] = usage
+      const stats = (list: StatsList) =>
+        list.length === 0 ? { count: 0, rss: [] } : { count: list.length, rss: [...list], min: list.min, max: list.max, average: list.average, median: list.median }
+      if (values.json) {
+        write(JSON.stringify({ workers: stats(workers), wsgi: Object.fromEntries([...groups].map(([name, list]) => [name, stats(list)])) }, null, 2))
+        return 0
+      }
+      const mb = (bytes: number) => (bytes / 1048576).toFixed(1)
+      const row = (name: string, list: StatsList) =>
+        list.length === 0 ? [name, '0', '-', '-', '-', '-'] : [name, String(list.length), mb(list.min), mb(list.average), mb(list.median), mb(list.max)]
+      const rows = [row('(workers)', workers), ...[...groups].map(([name, list]) => row(`wsgi:${name}`, list))]
+      write(formatTable(['GROUP', 'PROCESSES', 'MIN(MB)', 'AVERAGE(MB)', 'MEDIAN(MB)', 'MAX(MB)'], rows, [false, true, true, true, true, true]))
       return 0
     },
   },

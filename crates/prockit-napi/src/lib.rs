@@ -13,6 +13,7 @@ mod inspect;
 mod panic_test;
 mod process;
 mod signal;
+mod sockets;
 mod spawn;
 mod table;
 

@@ -8,6 +8,7 @@
 mod error;
 mod limits;
 mod memory;
+mod net_unix;
 mod nul_list;
 mod stat;
 mod status;
@@ -17,6 +18,7 @@ mod uptime;
 pub use error::ParseError;
 pub use limits::{parse_limits, Limit};
 pub use memory::{parse_io, parse_statm, sum_kb_fields, IoCounters, Statm};
+pub use net_unix::{parse_net_unix, parse_socket_link, UnixSocketRow};
 pub use nul_list::{parse_cmdline, parse_environ};
 pub use stat::{parse_stat, split_stat_fields, Stat};
 pub use status::parse_status;

@@ -68,12 +68,7 @@ fn stat_every_truncation_is_an_error_not_a_panic() {
         let full = parse_stat(&bytes).unwrap();
         assert_eq!(full.rss, 422);
         let close = bytes.iter().rposition(|b| *b == b')').unwrap();
-        let after: Vec<usize> = bytes[close..]
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b' ')
-            .map(|(i, _)| close + i)
-            .collect();
+        let after: Vec<usize> = bytes[close..].iter().enumerate().filter(|(_, b)| **b == b' ').map(|(i, _)| close + i).collect();
         after[22] // the space after field (24) rss
     };
     for len in 0..bytes.len() {
@@ -150,10 +145,7 @@ fn environ_of_a_real_process_and_hostile_entries() {
     assert_eq!(env[0], (&b"PATH"[..], &b"/usr/bin:/bin"[..]));
     assert_eq!(env[3], (&b"TERM"[..], &b"xterm"[..]));
     let hostile = parse_environ(b"A=1=2\0noequals\0=novalue\0B=\0\xff=\xfe\0TRUNC");
-    assert_eq!(
-        hostile,
-        vec![(&b"A"[..], &b"1=2"[..]), (&b"B"[..], &b""[..]), (&b"\xff"[..], &b"\xfe"[..])]
-    );
+    assert_eq!(hostile, vec![(&b"A"[..], &b"1=2"[..]), (&b"B"[..], &b""[..]), (&b"\xff"[..], &b"\xfe"[..])]);
 }
 
 #[test]
@@ -284,7 +276,8 @@ fn net_unix_hostile_variants() {
 
     let header = "Num       RefCount Protocol Flags    Type St Inode Path\n";
     let row = |inode: &str, path: &str| format!("0000000000000000: 00000002 00000000 00010000 0001 01 {inode}{path}\n");
-    let parse = |file: String| parse_net_unix(file.as_bytes()).map(|rows| rows.iter().map(|r| (r.inode, r.path.to_vec())).collect::<Vec<_>>());
+    let parse =
+        |file: String| parse_net_unix(file.as_bytes()).map(|rows| rows.iter().map(|r| (r.inode, r.path.to_vec())).collect::<Vec<_>>());
     // Numbers too large for their columns or for u64 are not rows.
     assert_eq!(parse(format!("{header}{}", row("18446744073709551616", " /x"))).unwrap(), []);
     assert_eq!(parse(format!("{header}{}", row("18446744073709551615", " /x"))).unwrap(), [(u64::MAX, b"/x".to_vec())]);
@@ -297,7 +290,11 @@ fn net_unix_hostile_variants() {
     assert_eq!(parse(format!("{header}{}{}", row("7", " /tmp/a\nb"), row("8", " /y"))).unwrap(), [(8, b"/y".to_vec())]);
     // ...and a row forged inside a name cannot claim another socket's inode: both rows of
     // inode 9 go; the forger's own socket (7) keeps the part of its name before the newline.
-    let forged = format!("{header}{}{}", row("7", " /tmp/evil\n0000000000000000: 00000002 00000000 00010000 0001 01 9 /tmp/fake"), row("9", " /home/u/S.gpg-agent"));
+    let forged = format!(
+        "{header}{}{}",
+        row("7", " /tmp/evil\n0000000000000000: 00000002 00000000 00010000 0001 01 9 /tmp/fake"),
+        row("9", " /home/u/S.gpg-agent")
+    );
     assert_eq!(parse(forged).unwrap(), [(7, b"/tmp/evil".to_vec())]);
     // The final line without its newline was cut: left out.
     assert_eq!(parse(format!("{header}{}{}", row("7", " /a"), row("8", " /b").trim_end())).unwrap(), [(7, b"/a".to_vec())]);

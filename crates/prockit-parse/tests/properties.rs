@@ -3,8 +3,8 @@
 //! never panic; structured inputs parse back exactly. PROPTEST_CASES raises the count for
 //! a long run (the default here is 256 per property).
 
-use proptest::prelude::*;
 use prockit_parse::*;
+use proptest::prelude::*;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_default()
@@ -23,6 +23,7 @@ const FIXTURES: &[&str] = &[
     "smaps_rollup-sleep",
     "io-sleep",
     "limits-bash",
+    "net-unix",
 ];
 
 /// Runs every parser on `bytes`; the point is that none panics (results are allowed to be errors).
@@ -38,6 +39,8 @@ fn parse_everything(bytes: &[u8]) {
     let _ = sum_kb_fields(bytes, [b"Pss", b"Swap"]);
     let _ = parse_io(bytes);
     let _ = parse_limits(bytes);
+    let _ = parse_net_unix(bytes);
+    let _ = parse_socket_link(bytes);
     if let Ok(extras) = parse_status_extras(bytes) {
         assert!(signals_in_mask(extras.caught).len() <= 64);
     }
@@ -55,7 +58,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| Mutation::Flip(at, byte)),
         any::<usize>().prop_map(Mutation::Cut),
-        (any::<usize>(), prop::collection::vec(prop_oneof![Just(b')'), Just(b'('), Just(b' '), Just(b'\n'), Just(b':'), Just(0u8), any::<u8>()], 0..24))
+        (
+            any::<usize>(),
+            prop::collection::vec(prop_oneof![Just(b')'), Just(b'('), Just(b' '), Just(b'\n'), Just(b':'), Just(0u8), any::<u8>()], 0..24)
+        )
             .prop_map(|(at, bytes)| Mutation::Insert(at, bytes)),
         any::<usize>().prop_map(Mutation::HugeNumber),
     ]
@@ -133,5 +139,30 @@ proptest! {
             entry.extend_from_slice(value);
             prop_assert!(args.contains(&entry));
         }
+    }
+
+    #[test]
+    fn net_unix_rows_without_newlines_read_back_exactly(
+        rows in prop::collection::vec((1u64.., prop::collection::vec(prop_oneof![Just(b' '), Just(b'@'), 1u8..=255], 0..40), any::<bool>()), 0..16),
+    ) {
+        let mut file = b"Num       RefCount Protocol Flags    Type St Inode Path\n".to_vec();
+        let mut expected = Vec::new();
+        for (i, (inode, path, listening)) in rows.iter().enumerate() {
+            let path: Vec<u8> = path.iter().copied().filter(|b| *b != b'\n').collect();
+            let inode = inode.wrapping_add(i as u64 * 1_000_003).max(1); // distinct, non-zero
+            if expected.iter().any(|(seen, _, _)| *seen == inode) {
+                continue;
+            }
+            let flags = if *listening { "00010000" } else { "00000000" };
+            file.extend_from_slice(format!("00000000deadbeef: 00000002 00000000 {flags} 0001 01 {inode:5}").as_bytes());
+            if !path.is_empty() {
+                file.push(b' ');
+                file.extend_from_slice(&path);
+            }
+            file.push(b'\n');
+            expected.push((inode, path, *listening));
+        }
+        let parsed: Vec<(u64, Vec<u8>, bool)> = parse_net_unix(&file).unwrap().iter().map(|r| (r.inode, r.path.to_vec(), r.listening)).collect();
+        prop_assert_eq!(parsed, expected);
     }
 }

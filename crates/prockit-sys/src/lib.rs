@@ -7,14 +7,15 @@
 //! start time: (pid, start time) is a process's identity.
 
 mod daemon;
-mod exec;
 mod error;
+mod exec;
 mod ids;
 mod inspect;
 mod limits;
 mod pid;
 mod pidfd;
 mod proc_dir;
+mod sockets;
 mod spawn;
 mod system;
 mod table;
@@ -22,13 +23,14 @@ mod users;
 
 pub use daemon::{spawn_daemon, DaemonSpec};
 pub use error::{Error, Result};
-pub use nix::errno::Errno;
 pub use ids::{getpgid, getsid};
 pub use inspect::{get_priority, set_priority, OpenFile};
 pub use limits::{kill_process_group, prlimit, resource_by_name, Limits, Resource, RESOURCES};
+pub use nix::errno::Errno;
 pub use pid::Pid;
 pub use pidfd::{send_signal, wait_for_exit, Identity, WaitOutcome};
 pub use proc_dir::ProcDir;
+pub use sockets::read_net_unix;
 pub use spawn::{spawn_child, wait_child, Child, ChildExit, ChildSpec, ChildStdio, Grouping};
 pub use system::{boot_time, clock_ticks, page_size, read_uptime, SystemFacts};
 pub use table::{list_pids, read_all_stats};

@@ -23,14 +23,22 @@ impl SystemFacts {
 pub fn clock_ticks() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as u64 } else { 100 }
+    if ticks > 0 {
+        ticks as u64
+    } else {
+        100
+    }
 }
 
 /// sysconf(_SC_PAGESIZE): the unit of /proc's memory sizes.
 pub fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if size > 0 { size as u64 } else { 4096 }
+    if size > 0 {
+        size as u64
+    } else {
+        4096
+    }
 }
 
 /// The boot time as the wall clock sees it now: realtime minus the time since boot
@@ -42,8 +50,16 @@ pub fn boot_time() -> f64 {
 
 /// The system's uptime in seconds, the first number of /proc/uptime.
 pub fn read_uptime() -> Result<f64> {
-    let fd = open_at(libc::AT_FDCWD, c"/proc/uptime", libc::O_RDONLY).map_err(|e| Error::from_errno(e, "open", None))?;
-    let mut buf = Vec::new();
-    read_to_end(fd.as_raw_fd(), &mut buf, true).map_err(|e| Error::from_errno(e, "read", None))?;
+    let buf = read_system_file(c"/proc/uptime")?;
     prockit_parse::parse_uptime(&buf).map_err(|reason| Error::Incomplete { pid: None, file: "uptime", reason })
+}
+
+/// Reads a system-wide /proc file (`/proc/uptime`, `/proc/net/unix`) whole.
+pub(crate) fn read_system_file(path: &std::ffi::CStr) -> Result<Vec<u8>> {
+    let fd = open_at(libc::AT_FDCWD, path, libc::O_RDONLY).map_err(|e| Error::from_errno(e, "open", None))?;
+    let mut buf = Vec::new();
+    // uptime is one record; net/unix is a sequence that may take several reads.
+    let single_record = path.to_bytes().ends_with(b"/uptime");
+    read_to_end(fd.as_raw_fd(), &mut buf, single_record).map_err(|e| Error::from_errno(e, "read", None))?;
+    Ok(buf)
 }

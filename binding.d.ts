@@ -8,6 +8,18 @@
 export type JsText = string
 
 /**
+ * Every process's stat in one crossing. `numbers` holds `count` rows in eight columns of
+ * float64, column after column: pid, ppid, pgrp, session, state (character code),
+ * starttime (clock ticks after boot), vsize (bytes), rss (bytes). `comm` holds every
+ * command name, in the same order, joined by NUL.
+ */
+export interface ProcessTable {
+  numbers: ArrayBuffer
+  count: number
+  comm: JsText
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -109,26 +121,6 @@ export interface OpenFile {
  */
 export declare function prlimit(pid: number, starttime: number | undefined | null, resource: string, newSoft?: number | undefined | null, newHard?: number | undefined | null): Array<number>
 
-/**
- * One column per stat field; row i of every column is the same process. comm holds every
- * command name joined by NUL (which a comm cannot contain).
- */
-export interface ProcessTable {
-  pid: Int32Array
-  ppid: Int32Array
-  pgrp: Int32Array
-  session: Int32Array
-  /** The state letter's character code. */
-  state: Uint8Array
-  /** Clock ticks after boot. */
-  starttime: Float64Array
-  /** Bytes. */
-  vsize: Float64Array
-  /** Bytes. */
-  rss: Float64Array
-  comm: JsText
-}
-
 export declare function readCmdline(pid: number, starttime?: number | undefined | null): Array<JsText> | null
 
 /** The arguments in `dir`/cmdline, as proc's `parse_process_cmdline`. */
@@ -156,6 +148,9 @@ export declare function readProcessTable(): ProcessTable
 /** Reads every process's stat on a libuv worker thread. */
 export declare function readProcessTableAsync(): Promise<ProcessTable>
 
+/** The inodes of the sockets among a process's open fds; null when it is gone. */
+export declare function readSocketInodes(pid: number, starttime?: number | undefined | null): Array<number> | null
+
 /** /proc/[pid]/stat, or `None` when the process is gone or its pid was reused. */
 export declare function readStat(pid: number, starttime?: number | undefined | null): StatRecord | null
 
@@ -175,6 +170,12 @@ export declare function readStatFields(dir: string): Array<JsText> | null
 export declare function readStatus(pid: number, starttime?: number | undefined | null): Array<JsText> | null
 
 export declare function readStatusExtras(pid: number, starttime?: number | undefined | null): StatusExtras | null
+
+/**
+ * /proc/net/unix; with a pid, that process's view of it (its network namespace), or null
+ * when the process is gone.
+ */
+export declare function readUnixSockets(pid?: number | undefined | null, starttime?: number | undefined | null): Array<UnixSocket> | null
 
 /** The RLIMIT_* names Linux knows, for validation in TypeScript. */
 export declare function rlimitNames(): Array<string>
@@ -263,6 +264,15 @@ export interface SystemFacts {
 }
 
 export declare function uidToName(uid: number): string | null
+
+/** One row of /proc/net/unix. */
+export interface UnixSocket {
+  /** What /proc/[pid]/fd/N shows as `socket:[INODE]`. */
+  inode: number
+  /** The bound path; `@name` for an abstract name; `''` when unbound. */
+  path: JsText
+  listening: boolean
+}
 
 /** Resolves when our child `pid` (started by spawnChild) has ended, reaping it. */
 export declare function waitChild(pid: number): Promise<ChildExit>

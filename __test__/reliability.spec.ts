@@ -29,9 +29,9 @@ function churn() {
   bash.stdout.on('data', (chunk) => (out += chunk))
   return {
     async stop(): Promise<number> {
-      const exited = once(bash, 'exit')
+      const closed = once(bash, 'close') // exited, and its stdout pipe closed
       bash.kill('SIGTERM')
-      await exited
+      await closed
       return Number(out.trim())
     },
   }
@@ -42,9 +42,9 @@ const LAZY = ['cmdline', 'environ', 'exe', 'exePath', 'exeName', 'statusFields',
 test.serial('race torture: lists, trees and every lazy property while processes churn', async (t) => {
   const seconds = SOAK ? 60 : 4
   t.timeout((seconds + 60) * 1000)
+  const fdsBefore = openFds()
   const churner = churn()
   await sleep(200)
-  const fdsBefore = openFds()
   const rssBefore = rssMB()
   const deadline = Date.now() + seconds * 1000
   let rounds = 0

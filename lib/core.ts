@@ -3,7 +3,7 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs'
 import { basename, delimiter, isAbsolute, join } from 'node:path'
 
-import type { ProcessTable } from '../binding'
+import type { ProcessTable, StatRecord } from '../binding'
 import { awaitNative, callNative } from './errors'
 import { native, systemFacts } from './native'
 import { UnixProcess } from './unix'
@@ -17,21 +17,8 @@ export interface OwnerIDs {
   fs: number
 }
 
-/** What a Process is built from: the fields of one /proc/[pid]/stat. */
-export interface StatFields {
-  pid: number
-  comm: string
-  state: string
-  ppid: number
-  pgrp: number
-  session: number
-  /** Clock ticks after boot (stat field 22). */
-  starttime: number
-  /** Bytes. */
-  vsize: number
-  /** Bytes. */
-  rss: number
-}
+/** What a Process is built from: the fields of one /proc/[pid]/stat (times in clock ticks). */
+export type StatFields = StatRecord
 
 /**
  * A Process class or subclass, for findProcesses(type) and getProcessTree(type). Typed by

@@ -62,11 +62,7 @@ pub struct SystemFacts {
 #[napi(catch_unwind)]
 pub fn system_facts() -> SystemFacts {
     let facts = prockit_sys::SystemFacts::read();
-    SystemFacts {
-        clock_ticks: facts.clock_ticks as u32,
-        page_size: facts.page_size as u32,
-        boot_time: facts.boot_time,
-    }
+    SystemFacts { clock_ticks: facts.clock_ticks as u32, page_size: facts.page_size as u32, boot_time: facts.boot_time }
 }
 
 #[napi(catch_unwind)]

@@ -24,8 +24,11 @@ pub struct StatusExtras {
 #[napi(catch_unwind)]
 pub fn read_status_extras(pid: i32, starttime: Option<f64>) -> Result<Option<StatusExtras>, String> {
     with_process(pid, starttime, |dir| {
-        let extras = parse_status_extras(&dir.read(c"status")?)
-            .map_err(|reason| SysError::Incomplete { pid: Some(dir.pid()), file: "status", reason })?;
+        let extras = parse_status_extras(&dir.read(c"status")?).map_err(|reason| SysError::Incomplete {
+            pid: Some(dir.pid()),
+            file: "status",
+            reason,
+        })?;
         Ok(StatusExtras {
             umask: extras.umask,
             groups: extras.groups,
@@ -52,7 +55,13 @@ fn limit_arg(value: f64) -> Option<u64> {
 /// prlimit(2): the limits before the call as [soft, hard] (Infinity for RLIM_INFINITY); sets
 /// [newSoft, newHard] when both are given.
 #[napi(catch_unwind)]
-pub fn prlimit(pid: i32, starttime: Option<f64>, resource: String, new_soft: Option<f64>, new_hard: Option<f64>) -> Result<Vec<f64>, String> {
+pub fn prlimit(
+    pid: i32,
+    starttime: Option<f64>,
+    resource: String,
+    new_soft: Option<f64>,
+    new_hard: Option<f64>,
+) -> Result<Vec<f64>, String> {
     let identity = Identity { pid: pid_arg(pid)?, starttime: starttime_arg(starttime) };
     let resource = prockit_sys::resource_by_name(&resource)
         .ok_or_else(|| Error::new("ERR_INVALID_ARG_VALUE".to_string(), format!("unknown resource '{resource}'")))?;

@@ -82,7 +82,11 @@ fn parse_record(pid: Option<prockit_sys::Pid>, bytes: &[u8]) -> prockit_sys::Res
 
 /// Runs `read` on the process directory of (pid, starttime). A process that is gone, or
 /// whose pid now names another process, gives `None`; other failures are errors.
-pub(crate) fn with_process<T>(pid: i32, starttime: Option<f64>, read: impl FnOnce(&ProcDir) -> prockit_sys::Result<T>) -> Result<Option<T>, String> {
+pub(crate) fn with_process<T>(
+    pid: i32,
+    starttime: Option<f64>,
+    read: impl FnOnce(&ProcDir) -> prockit_sys::Result<T>,
+) -> Result<Option<T>, String> {
     let pid = pid_arg(pid)?;
     let result = ProcDir::read_checked(pid, starttime_arg(starttime), read);
     gone_as_none(result)
@@ -130,9 +134,7 @@ pub fn read_stat_at(dir: String) -> Result<Option<StatRecord>, String> {
 #[napi(catch_unwind)]
 pub fn read_stat_fields(dir: String) -> Result<Option<Vec<JsText>>, String> {
     with_path(dir, |proc_dir, stat| {
-        split_stat_fields(&stat)
-            .map(texts)
-            .map_err(|reason| SysError::Incomplete { pid: Some(proc_dir.pid()), file: "stat", reason })
+        split_stat_fields(&stat).map(texts).map_err(|reason| SysError::Incomplete { pid: Some(proc_dir.pid()), file: "stat", reason })
     })
 }
 

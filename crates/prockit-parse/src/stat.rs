@@ -74,9 +74,16 @@ const FIELD_RSS: usize = 24;
 const LAST_FIELD_USED: usize = FIELD_RSS;
 const FIRST_FIELD_AFTER_COMM: usize = FIELD_STATE;
 
-/// Splits a stat line into `(pid, comm, rest)`: comm is what lies between the first '(' and
-/// the *last* ')', so a comm such as `a) (b c` cannot shift the fields after it.
-fn split_comm(bytes: &[u8]) -> Result<(&[u8], &[u8], &[u8]), ParseError> {
+/// A stat line cut in three: the pid, the comm, and the fields after it.
+struct StatParts<'a> {
+    pid: &'a [u8],
+    comm: &'a [u8],
+    rest: &'a [u8],
+}
+
+/// Splits a stat line into its parts: comm is what lies between the first '(' and the
+/// *last* ')', so a comm such as `a) (b c` cannot shift the fields after it.
+fn split_comm(bytes: &[u8]) -> Result<StatParts<'_>, ParseError> {
     let open = bytes.iter().position(|&b| b == b'(').ok_or(ParseError::Truncated("comm"))?;
     let close = bytes.iter().rposition(|&b| b == b')').ok_or(ParseError::Truncated("comm"))?;
     if close < open {
@@ -85,7 +92,7 @@ fn split_comm(bytes: &[u8]) -> Result<(&[u8], &[u8], &[u8]), ParseError> {
     let pid = bytes.get(..open).ok_or(ParseError::Truncated("pid"))?;
     let comm = bytes.get(open + 1..close).ok_or(ParseError::Invalid("comm"))?;
     let rest = bytes.get(close + 1..).ok_or(ParseError::Truncated("state"))?;
-    Ok((trim_ascii(pid), comm, rest))
+    Ok(StatParts { pid: trim_ascii(pid), comm, rest })
 }
 
 fn trim_ascii(bytes: &[u8]) -> &[u8] {
@@ -100,11 +107,8 @@ fn words(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// Parses `/proc/[pid]/stat`.
 pub fn parse_stat(bytes: &[u8]) -> Result<Stat<'_>, ParseError> {
-    let (pid, comm, rest) = split_comm(bytes)?;
-    let pid = parse_i64(pid)
-        .and_then(|v| i32::try_from(v).ok())
-        .filter(|v| *v > 0)
-        .ok_or(ParseError::Invalid("pid"))?;
+    let StatParts { pid, comm, rest } = split_comm(bytes)?;
+    let pid = parse_i64(pid).and_then(|v| i32::try_from(v).ok()).filter(|v| *v > 0).ok_or(ParseError::Invalid("pid"))?;
 
     let mut fields: [&[u8]; LAST_FIELD_USED + 1] = [&[]; LAST_FIELD_USED + 1];
     let mut count = FIRST_FIELD_AFTER_COMM;
@@ -115,15 +119,9 @@ pub fn parse_stat(bytes: &[u8]) -> Result<Stat<'_>, ParseError> {
     if count <= LAST_FIELD_USED {
         return Err(ParseError::Truncated("stat fields"));
     }
-    let signed = |n: usize, what: &'static str| {
-        fields.get(n).and_then(|w| parse_i64(w)).ok_or(ParseError::Invalid(what))
-    };
-    let unsigned = |n: usize, what: &'static str| {
-        fields.get(n).and_then(|w| parse_u64(w)).ok_or(ParseError::Invalid(what))
-    };
-    let int32 = |n: usize, what: &'static str| {
-        signed(n, what).and_then(|v| i32::try_from(v).map_err(|_| ParseError::Invalid(what)))
-    };
+    let signed = |n: usize, what: &'static str| fields.get(n).and_then(|w| parse_i64(w)).ok_or(ParseError::Invalid(what));
+    let unsigned = |n: usize, what: &'static str| fields.get(n).and_then(|w| parse_u64(w)).ok_or(ParseError::Invalid(what));
+    let int32 = |n: usize, what: &'static str| signed(n, what).and_then(|v| i32::try_from(v).map_err(|_| ParseError::Invalid(what)));
     let state = match fields.get(FIELD_STATE) {
         Some([letter]) if letter.is_ascii_alphabetic() => *letter,
         _ => return Err(ParseError::Invalid("state")),
@@ -156,7 +154,7 @@ pub fn parse_stat(bytes: &[u8]) -> Result<Stat<'_>, ParseError> {
 /// Tokenizes `/proc/[pid]/stat` the way proc's `parse_process_status` does: the pid, the
 /// comm (without its parentheses) and every field after it, as raw byte slices.
 pub fn split_stat_fields(bytes: &[u8]) -> Result<Vec<&[u8]>, ParseError> {
-    let (pid, comm, rest) = split_comm(bytes)?;
+    let StatParts { pid, comm, rest } = split_comm(bytes)?;
     if pid.is_empty() {
         return Err(ParseError::Truncated("pid"));
     }

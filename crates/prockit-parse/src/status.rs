@@ -14,4 +14,3 @@ pub fn parse_status(bytes: &[u8]) -> Vec<(&[u8], &[u8])> {
         .filter(|(key, _)| !key.is_empty())
         .collect()
 }
-

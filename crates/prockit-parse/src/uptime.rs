@@ -2,10 +2,7 @@ use crate::ParseError;
 
 /// Parses `/proc/uptime` ("12345.67 23456.78\n"): the first number, seconds since boot.
 pub fn parse_uptime(bytes: &[u8]) -> Result<f64, ParseError> {
-    let first = bytes
-        .split(|b| b.is_ascii_whitespace())
-        .find(|word| !word.is_empty())
-        .ok_or(ParseError::Truncated("uptime"))?;
+    let first = bytes.split(|b| b.is_ascii_whitespace()).find(|word| !word.is_empty()).ok_or(ParseError::Truncated("uptime"))?;
     // Only digits and one '.': keeps "inf", "nan" and exponents (which f64 parsing accepts) out.
     let well_formed = first.iter().all(|b| b.is_ascii_digit() || *b == b'.')
         && first.iter().filter(|b| **b == b'.').count() <= 1
@@ -13,10 +10,7 @@ pub fn parse_uptime(bytes: &[u8]) -> Result<f64, ParseError> {
     if !well_formed {
         return Err(ParseError::Invalid("uptime"));
     }
-    std::str::from_utf8(first)
-        .ok()
-        .and_then(|text| text.parse::<f64>().ok())
-        .ok_or(ParseError::Invalid("uptime"))
+    std::str::from_utf8(first).ok().and_then(|text| text.parse::<f64>().ok()).ok_or(ParseError::Invalid("uptime"))
 }
 
 #[cfg(test)]

@@ -104,14 +104,7 @@ impl Prepared {
         };
         let umask = libc::mode_t::try_from(spec.umask).ok().filter(|m| *m <= 0o777);
         let umask = umask.ok_or(Error::Io { errno: Errno::EINVAL, syscall: "umask", pid: None })?;
-        Ok(Prepared {
-            image,
-            workdir: c_path(&absolute(&spec.workdir)?)?,
-            stdio,
-            pid_file,
-            umask,
-            fd_limit: fd_limit(),
-        })
+        Ok(Prepared { image, workdir: c_path(&absolute(&spec.workdir)?)?, stdio, pid_file, umask, fd_limit: fd_limit() })
     }
 }
 
@@ -162,11 +155,9 @@ fn failure(prepared: &Prepared, spec: &DaemonSpec, step: u32, errno: i32, index:
             file(PID_FILE_CALLS.get(index).copied().unwrap_or("open"), prepared.pid_file.as_ref().map(|(path, _)| path))
         }
         // A name not found anywhere on PATH is reported by its name, as execvp's callers do.
-        s if s == Step::Exec as u32 && prepared.image.candidates.len() > 1 && errno == Errno::ENOENT => Error::File {
-            errno,
-            syscall: "execve",
-            path: PathBuf::from(OsStr::from_bytes(&spec.command)),
-        },
+        s if s == Step::Exec as u32 && prepared.image.candidates.len() > 1 && errno == Errno::ENOENT => {
+            Error::File { errno, syscall: "execve", path: PathBuf::from(OsStr::from_bytes(&spec.command)) }
+        }
         s if s == Step::Exec as u32 => file("execve", prepared.image.candidates.get(index)),
         _ => Error::Io { errno, syscall: "fork", pid: None },
     }

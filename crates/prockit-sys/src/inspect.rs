@@ -92,4 +92,3 @@ pub fn set_priority(identity: Identity, value: i32) -> Result<()> {
         Err(Error::from_errno(Errno::last(), "setpriority", Some(identity.pid)))
     }
 }
-

@@ -86,10 +86,11 @@ fn read_limits_file(identity: Identity, resource: &Resource) -> Result<Limits> {
     let (dir, _) = ProcDir::open_checked(identity.pid, identity.starttime)?;
     let bytes = dir.read(c"limits")?;
     let rows = parse_limits(&bytes).map_err(|reason| Error::Incomplete { pid: Some(identity.pid), file: "limits", reason })?;
-    rows.iter()
-        .find(|row| row.name == resource.limits_row)
-        .map(|row| (row.soft, row.hard))
-        .ok_or(Error::Io { errno: Errno::EINVAL, syscall: "prlimit", pid: Some(identity.pid) })
+    rows.iter().find(|row| row.name == resource.limits_row).map(|row| (row.soft, row.hard)).ok_or(Error::Io {
+        errno: Errno::EINVAL,
+        syscall: "prlimit",
+        pid: Some(identity.pid),
+    })
 }
 
 /// kill(-pgid, signal): every member of process group `pgid`. Group 1 would be init's and

@@ -58,9 +58,7 @@ pub fn send_signal(identity: Identity, signal: i32) -> Result<()> {
     };
     let result = match open_identified(identity).map_err(as_kill)? {
         // SAFETY: a plain system call; a null siginfo means "as kill(2) would".
-        Some(fd) => unsafe {
-            libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), signal, std::ptr::null::<libc::siginfo_t>(), 0)
-        },
+        Some(fd) => unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), signal, std::ptr::null::<libc::siginfo_t>(), 0) },
         // Without pidfds a window between check and kill remains; it is the best there is.
         None => unsafe { libc::kill(pid.get(), signal) as libc::c_long },
     };

@@ -123,8 +123,7 @@ impl ProcDir {
     pub fn open_path(dir: &Path) -> Result<(ProcDir, Vec<u8>)> {
         let invalid = Error::Io { errno: Errno::EINVAL, syscall: "open", pid: None };
         let path = CString::new(dir.as_os_str().as_bytes()).map_err(|_| invalid.clone())?;
-        let fd = open_at(libc::AT_FDCWD, &path, libc::O_RDONLY | libc::O_DIRECTORY)
-            .map_err(|e| Error::from_errno(e, "open", None))?;
+        let fd = open_at(libc::AT_FDCWD, &path, libc::O_RDONLY | libc::O_DIRECTORY).map_err(|e| Error::from_errno(e, "open", None))?;
         let mut stat = Vec::new();
         read_file_at(fd.as_raw_fd(), c"stat", &mut stat).map_err(|(e, syscall)| Error::from_errno(e, syscall, None))?;
         let pid = parse_stat(&stat)
@@ -144,7 +143,11 @@ impl ProcDir {
             Some(dir) => open_at(dir.as_raw_fd(), name, flags),
             None => {
                 let mut buf = [0u8; 96];
-                let path = proc_path(&mut buf, self.pid, name).ok_or(Error::Io { errno: Errno::ENAMETOOLONG, syscall: "open", pid: Some(self.pid) })?;
+                let path = proc_path(&mut buf, self.pid, name).ok_or(Error::Io {
+                    errno: Errno::ENAMETOOLONG,
+                    syscall: "open",
+                    pid: Some(self.pid),
+                })?;
                 open_at(libc::AT_FDCWD, path, flags)
             }
         };
@@ -169,7 +172,14 @@ impl ProcDir {
         let mut path_buf = [0u8; 96];
         let (dir, path) = match &self.dir {
             Some(dir) => (dir.as_raw_fd(), name),
-            None => (libc::AT_FDCWD, proc_path(&mut path_buf, self.pid, name).ok_or(Error::Io { errno: Errno::ENAMETOOLONG, syscall: "readlink", pid: Some(self.pid) })?),
+            None => (
+                libc::AT_FDCWD,
+                proc_path(&mut path_buf, self.pid, name).ok_or(Error::Io {
+                    errno: Errno::ENAMETOOLONG,
+                    syscall: "readlink",
+                    pid: Some(self.pid),
+                })?,
+            ),
         };
         let mut buf = vec![0u8; libc::PATH_MAX as usize];
         // SAFETY: buf is writable for its whole length; readlinkat does not NUL-terminate.

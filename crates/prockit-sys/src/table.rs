@@ -29,11 +29,7 @@ const PARALLEL_THRESHOLD: usize = 384;
 /// thread reuses one buffer and one path buffer, so nothing is allocated per process. A
 /// process that ends between the directory read and its stat read is skipped, as is one
 /// whose stat cannot be read or parsed (hidepid, a race).
-pub fn read_all_stats<T: Send>(
-    threads: usize,
-    init: impl Fn() -> T + Sync,
-    visit: impl Fn(&mut T, &Stat<'_>) + Sync,
-) -> Result<Vec<T>> {
+pub fn read_all_stats<T: Send>(threads: usize, init: impl Fn() -> T + Sync, visit: impl Fn(&mut T, &Stat<'_>) + Sync) -> Result<Vec<T>> {
     let mut proc = open_proc()?;
     let proc_fd = proc.as_raw_fd();
     let mut pids: Vec<u32> = Vec::with_capacity(1024);
@@ -119,9 +115,8 @@ mod tests {
     #[test]
     fn two_threads_read_the_same_table_as_one() {
         // Enough processes to pass the threshold: the test's own short-lived children.
-        let mut children: Vec<_> = (0..PARALLEL_THRESHOLD)
-            .filter_map(|_| std::process::Command::new("sleep").arg("5").spawn().ok())
-            .collect();
+        let mut children: Vec<_> =
+            (0..PARALLEL_THRESHOLD).filter_map(|_| std::process::Command::new("sleep").arg("5").spawn().ok()).collect();
         let pids = |threads| {
             let parts = read_all_stats(threads, Vec::new, |acc: &mut Vec<i32>, stat| acc.push(stat.pid)).unwrap();
             (parts.len(), parts.concat())
@@ -145,11 +140,15 @@ mod tests {
     #[test]
     fn sees_this_process_and_its_parent() {
         let me = std::process::id() as i32;
-        let parts = read_all_stats(1, || None, |seen, stat| {
-            if stat.pid == me {
-                *seen = Some(stat.ppid);
-            }
-        })
+        let parts = read_all_stats(
+            1,
+            || None,
+            |seen, stat| {
+                if stat.pid == me {
+                    *seen = Some(stat.ppid);
+                }
+            },
+        )
         .unwrap();
         let seen = parts.into_iter().flatten().next();
         assert_eq!(seen, Some(std::os::unix::process::parent_id() as i32));

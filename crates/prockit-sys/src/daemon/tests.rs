@@ -59,10 +59,8 @@ fn status_line(pid: Pid, name: &str) -> String {
 }
 
 fn open_fds(pid: Pid) -> Vec<i32> {
-    let mut fds: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .expect("fd dir")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
+    let mut fds: Vec<i32> =
+        std::fs::read_dir(format!("/proc/{pid}/fd")).expect("fd dir").filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
     fds.sort();
     fds
 }

@@ -61,7 +61,9 @@ impl Columns {
     /// more threads than cores only contend), then joins the parts in /proc's order.
     fn read() -> prockit_sys::Result<Columns> {
         let page_size = prockit_sys::page_size() as f64;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        // available_parallelism reads cgroup files on every call: ask once.
+        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let threads = *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)));
         let parts = prockit_sys::read_all_stats(threads, Columns::default, |columns, stat| columns.push(stat, page_size))?;
         let mut whole = Columns::default();
         for part in parts {

@@ -27,11 +27,6 @@ export interface ProcessTable {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-export interface ChildExit {
-  code?: number
-  signal?: number
-}
-
 /** What `spawn` runs, as bytes (strings encoded with fsEncode by the TypeScript layer). */
 export interface ChildRequest {
   command: Buffer
@@ -274,9 +269,6 @@ export interface UnixSocket {
   listening: boolean
 }
 
-/** Resolves when our child `pid` (started by spawnChild) has ended, reaping it. */
-export declare function waitChild(pid: number): Promise<ChildExit>
-
 /**
  * Resolves once the process has ended (exited or become a zombie; a reused pid counts as
  * ended) or `timeoutMs` has passed. The wait runs on a thread of its own, never on the
@@ -290,3 +282,11 @@ export interface WaitResult {
   /** For an unreaped child of ours: its exit code, or minus the signal that killed it. */
   status?: number
 }
+
+/**
+ * Watches our child `pid` (started by spawnChild) on a thread of its own, which reaps it
+ * when it ends and then writes 8 bytes to the pipe whose read end this returns: the exit
+ * code and the signal number as two little-endian i32 (-1 for "none"). A pipe rather than a
+ * promise, so that JavaScript can unref() it like any socket.
+ */
+export declare function watchChild(pid: number): number

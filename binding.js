@@ -870,5 +870,5 @@ module.exports.spawnChild = nativeBinding.spawnChild
 module.exports.spawnDaemon = nativeBinding.spawnDaemon
 module.exports.systemFacts = nativeBinding.systemFacts
 module.exports.uidToName = nativeBinding.uidToName
-module.exports.waitChild = nativeBinding.waitChild
 module.exports.waitForExit = nativeBinding.waitForExit
+module.exports.watchChild = nativeBinding.watchChild

@@ -257,3 +257,26 @@ becomeDaemon({ workdir: ${JSON.stringify(dir)}, umask: 0o022 }).then(() => {
   t.true(aliveIndependently(facts.pid as number))
   t.is(readProcessView(facts.pid as number).umask, '0022')
 })
+
+test('as pid 1 of a PID namespace (a container without init) the daemons we adopt are reaped', async (t) => {
+  t.true(process.getuid?.() === 0, 'a new PID namespace needs root')
+  const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+  const script = `const { spawnDaemon } = require(${JSON.stringify(entry)})
+    const fs = require('fs')
+    const zombies = () => fs.readdirSync('/proc').filter((n) => /^\\d+$/.test(n)).filter((n) => {
+      try { return fs.readFileSync('/proc/' + n + '/stat', 'latin1').split(') ')[1][0] === 'Z' } catch { return false } })
+    ;(async () => {
+      const { pid } = await spawnDaemon('/bin/sleep', ['0.2'])
+      const failed = await spawnDaemon('/no/such/program').then(() => 'started', (e) => e.code)
+      await new Promise((r) => setTimeout(r, 1000))
+      console.log(JSON.stringify({ me: process.pid, daemon: pid, failed, zombies: zombies() }))
+      process.exit(0)
+    })()`
+  const { execFileSync } = await import('node:child_process')
+  const out = execFileSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '-e', script], { encoding: 'utf8' })
+  const seen = JSON.parse(out) as { me: number; daemon: number; failed: string; zombies: string[] }
+  t.is(seen.me, 1, 'node is pid 1 there')
+  t.true(seen.daemon > 1)
+  t.is(seen.failed, 'ENOENT')
+  t.deepEqual(seen.zombies, [], 'no zombie left: neither the daemon that ended nor the one that failed to exec')
+})

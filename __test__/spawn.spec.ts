@@ -119,3 +119,32 @@ test('cwd, env and stdio options reach the child', async (t) => {
   t.is(await collect(child.stdout), `${dir}\nprockit\n`)
   t.is((await child.exited).code, 0)
 })
+
+test('unref() lets Node exit while a new-session child runs; ref() undoes it', async (t) => {
+  const script = `const { spawn } = require(${JSON.stringify(dist)})
+    const child = spawn('/bin/sleep', ['30'], { newSession: true, stdio: 'ignore' })
+    child.on('spawn', () => { console.log(child.pid); child.unref() })`
+  const started = Date.now()
+  const node = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const out = await collect(node.stdout)
+  await node.exited
+  const orphan = Number(out.trim())
+  t.teardown(() => {
+    try {
+      process.kill(orphan, 'SIGKILL')
+    } catch {
+      // gone
+    }
+  })
+  t.true(Date.now() - started < 10000, 'node exited without waiting for the 30 s child')
+  t.true(Process.fromPid(orphan)?.isAlive ?? false, 'the child runs on, in its own session')
+})
+
+test('a script without "#!" runs through /bin/sh, as execvp does', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'prockit-noexec-'))
+  const script = join(dir, 'plain-script')
+  writeFileSync(script, 'echo "ran as sh: $0 $1"\n', { mode: 0o755 })
+  const child = spawn(script, ['arg'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  t.is(await collect(child.stdout), `ran as sh: ${script} arg\n`)
+  t.is((await child.exited).code, 0)
+})

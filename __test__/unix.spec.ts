@@ -111,3 +111,36 @@ test('ProcessTerminationFailed carries the process and a message', (t) => {
   t.is(error.code, 'ERR_PROCESS_TERMINATION_FAILED')
   t.true(error instanceof Error)
 })
+
+test('kill() and terminate() on a zombie resolve true, since a zombie has ended', async (t) => {
+  const parent = spawnForTest(t, '/bin/bash', ['-c', '/bin/sleep 0.2 & exec /bin/sleep 30'])
+  let zombiePid = 0
+  for (let i = 0; i < 300 && zombiePid === 0; i++) {
+    await new Promise((r) => setTimeout(r, 10))
+    const { readdirSync } = await import('node:fs')
+    for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+      try {
+        const fields = readStatIndependently(Number(name))
+        if (Number(fields[3]) === parent.pid && fields[2] === 'Z') zombiePid = Number(name)
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  t.true(zombiePid > 0, 'a zombie appeared')
+  const zombie = new UnixProcess({ pid: zombiePid })
+  t.true(zombie.isRunning, 'signal 0 still reaches a zombie')
+  t.true(await zombie.kill({ timeout: 2 }))
+  t.true(await zombie.terminate({ timeout: 2 }))
+})
+
+test('terminate({ timeout: 0 }) escalates to SIGKILL at once instead of waiting forever', async (t) => {
+  const child = spawnForTest(t, '/bin/bash', ['-c', 'trap "" TERM; exec /bin/sleep 30'])
+  await waitForComm(child.pid!, 'sleep')
+  const exit = once(child, 'exit')
+  const started = Date.now()
+  t.true(await new UnixProcess({ pid: child.pid! }).terminate({ timeout: 0 }))
+  t.true(Date.now() - started < 3000)
+  const [, signal] = await exit
+  t.is(signal, 'SIGKILL')
+})

@@ -6,7 +6,7 @@ import { Socket } from 'node:net'
 import type { Readable, Writable } from 'node:stream'
 
 import { Process } from './core'
-import { awaitNative, callNative, NoSuchProcess } from './errors'
+import { callNative, NoSuchProcess } from './errors'
 import { native } from './native'
 import { signalName, type Signal } from './signals'
 import { fsEncode } from './text'
@@ -67,6 +67,8 @@ export class SpawnedProcess extends EventEmitter {
   signalCode: NodeJS.Signals | null = null
   /** Resolves with the exit status (never rejects: a failed start resolves with code null, signal null). */
   readonly exited: Promise<ExitStatus>
+  /** The pipe on which the native watcher reports the exit: a socket, so it can be unref'd. */
+  readonly #watch: Socket | null = null
 
   /** @internal Built by spawn(). */
   constructor(command: string, argv: string[], started: { pid: number; stdin?: number | null; stdout?: number | null; stderr?: number | null } | Error) {
@@ -88,10 +90,19 @@ export class SpawnedProcess extends EventEmitter {
     this.stdin = wrap(started.stdin, true)
     this.stdout = wrap(started.stdout, false)
     this.stderr = wrap(started.stderr, false)
-    this.exited = awaitNative(native.waitChild(started.pid)).then(({ code, signal }) => {
-      this.exitCode = code ?? null
-      this.signalCode = signal === null || signal === undefined ? null : (signalName(signal) as NodeJS.Signals)
-      return { code: this.exitCode, signal: this.signalCode }
+    const watch = new Socket({ fd: callNative(() => native.watchChild(started.pid)), readable: true, writable: false })
+    this.#watch = watch
+    this.exited = new Promise<ExitStatus>((resolve) => {
+      const chunks: Buffer[] = []
+      watch.on('data', (chunk: Buffer) => chunks.push(chunk))
+      watch.on('close', () => {
+        const record = Buffer.concat(chunks)
+        const code = record.length >= 8 ? record.readInt32LE(0) : -1
+        const signal = record.length >= 8 ? record.readInt32LE(4) : -1
+        this.exitCode = code >= 0 ? code : null
+        this.signalCode = signal > 0 ? (signalName(signal) as NodeJS.Signals) : null
+        resolve({ code: this.exitCode, signal: this.signalCode })
+      })
     })
     process.nextTick(() => this.emit('spawn'))
     void this.exited.then(async (status) => {
@@ -100,6 +111,18 @@ export class SpawnedProcess extends EventEmitter {
       await Promise.all(streams.map((s) => (s.closed ? undefined : new Promise((resolve) => s.once('close', resolve)))))
       this.emit('close', status.code, status.signal)
     })
+  }
+
+  /** Lets the event loop end while the child runs (as ChildProcess.unref()): its exit and its pipes no longer hold it. */
+  unref(): this {
+    for (const handle of [this.#watch, this.stdin, this.stdout, this.stderr]) (handle as Socket | null)?.unref()
+    return this
+  }
+
+  /** Undoes unref(). */
+  ref(): this {
+    for (const handle of [this.#watch, this.stdin, this.stdout, this.stderr]) (handle as Socket | null)?.ref()
+    return this
   }
 
   /** Sends `signal` (default SIGTERM) to the child, never to a process that reused its pid. Returns false if it has ended. */

@@ -1,5 +1,5 @@
 // proc.unix: a process known only by its pid, controlled with signals. No /proc here.
-import { awaitNative, callNative, ProcessTerminationFailed } from './errors'
+import { awaitNative, callNative, NoSuchProcess, ProcessTerminationFailed } from './errors'
 import { native } from './native'
 import { signalName, signalNumber, type Signal } from './signals'
 import { validateBoolean, validateOptions, validatePid, validateSeconds } from './validate'
@@ -23,6 +23,8 @@ export interface TerminateOptions {
 }
 
 const DEFAULT_TIMEOUT = 10
+/** The least kill() waits after SIGKILL, whatever its timeout. */
+const MIN_KILL_WAIT = 0.5
 
 /** Shell-quotes one argument, as Python's shlex.quote does. */
 function quote(arg: string): string {
@@ -114,35 +116,50 @@ export class UnixProcess {
   }
 
   /**
-   * If running: SIGTERM, then (with `wait`) up to `timeout` seconds for the process to end,
-   * then kill() if it still runs. Resolves true if it was running, false if it was not.
+   * If running: SIGTERM, then (with `wait`) up to `timeout` seconds for the process to end
+   * (0: none), then kill() if it still runs. Resolves true if it was running, false if not.
    */
   async terminate(options?: TerminateOptions): Promise<boolean> {
     const { wait = true, timeout = DEFAULT_TIMEOUT } = validateTerminateOptions(options)
     if (!this.isRunning) return false
-    this.terminateHelper()
-    if (wait) {
-      await this.waitForProcess({ timeout })
-      if (this.isRunning) return this.kill({ wait, timeout })
-    }
+    if (!this.#signalUnlessGone(() => this.terminateHelper())) return true
+    if (wait && !(await this.#endsWithin(timeout))) return this.kill({ wait, timeout })
     return true
   }
 
   /**
-   * If running: SIGKILL, then (with `wait`) up to `timeout` seconds for the process to end;
-   * rejects with ProcessTerminationFailed if it survives. Resolves false if it was not running.
+   * If running: SIGKILL, then (with `wait`) up to `timeout` seconds — at least half a second,
+   * since even SIGKILL takes the kernel a moment — for the process to end; rejects with
+   * ProcessTerminationFailed if it survives. Resolves false if it was not running.
    */
   async kill(options?: TerminateOptions): Promise<boolean> {
     const { wait = true, timeout = DEFAULT_TIMEOUT } = validateTerminateOptions(options)
     if (!this.isRunning) return false
-    this.killHelper()
+    if (!this.#signalUnlessGone(() => this.killHelper())) return true
     if (wait) {
-      const waited = await this.waitForProcess({ timeout })
-      if (this.isRunning) {
-        throw new ProcessTerminationFailed(this, `Failed to kill process ${this}! (waited ${waited.toFixed(2)} seconds)`)
+      const waitFor = Math.max(timeout, MIN_KILL_WAIT)
+      if (!(await this.#endsWithin(waitFor))) {
+        throw new ProcessTerminationFailed(this, `Failed to kill process ${this}! (waited ${waitFor.toFixed(2)} seconds)`)
       }
     }
     return true
+  }
+
+  /** Sends a signal; false when the process ended between the check and the signal. */
+  #signalUnlessGone(send: () => void): boolean {
+    try {
+      send()
+      return true
+    } catch (error) {
+      if (error instanceof NoSuchProcess) return false
+      throw error
+    }
+  }
+
+  /** True once the process has ended (exited, or a zombie) within `seconds` (0: right now). */
+  async #endsWithin(seconds: number): Promise<boolean> {
+    const { exited } = await awaitNative(native.waitForExit(this.pid, this.identityTicks, seconds * 1000))
+    return exited
   }
 }
 

@@ -206,7 +206,9 @@ export async function terminateCronDaemon(cronDaemon: ProcessNode): Promise<void
   if (cronDaemon.isAlive) await cronDaemon.kill()
 }
 
-const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143 } as const
+/** The signals that end cron-graceful (an SSH disconnect is SIGHUP), with the shell's exit status for each. */
+const SIGNAL_STATUS = { SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGTERM: 143 } as const
+const ENDING_SIGNALS = Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]
 
 /** The cron-graceful program: resolves its exit status (0 done, 1 failed, 2 usage error). */
 export async function cronGraceful(args: string[]): Promise<number> {
@@ -246,8 +248,7 @@ export async function cronGraceful(args: string[]): Promise<number> {
     resumeCron(`Interrupted by ${signal}`)
     process.exit(SIGNAL_STATUS[signal])
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of ENDING_SIGNALS) process.on(signal, onSignal)
   try {
     if (dryRun) {
       logger.info(`Would pause the cron daemon (pid ${cron.pid}) and run ${ADDITIONS_SCRIPT_NAME} (dry run).`)
@@ -280,7 +281,6 @@ export async function cronGraceful(args: string[]): Promise<number> {
     resumeCron(`Failed (${(error as Error).message})`)
     throw error
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of ENDING_SIGNALS) process.off(signal, onSignal)
   }
 }

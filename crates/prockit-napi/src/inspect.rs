@@ -5,7 +5,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use prockit_parse::{parse_io, parse_statm, sum_kb_fields};
-use prockit_sys::{Errno, Error as SysError, Identity};
+use prockit_sys::{Error as SysError, Identity};
 
 use crate::edge::{js_text, pid_arg, starttime_arg, to_js_error, JsText};
 use crate::process::with_process;
@@ -57,8 +57,10 @@ pub fn read_memory_detail(pid: i32, starttime: Option<f64>) -> Result<Option<Mem
     const KEYS: [&[u8]; 5] = [b"Private_Clean", b"Private_Dirty", b"Private_Hugetlb", b"Pss", b"Swap"];
     with_process(pid, starttime, |dir| {
         // smaps_rollup (Linux 4.14) sums for us; smaps has the same keys once per mapping.
+        // A missing file reads as "gone" (ENOENT under /proc/[pid]); reading smaps then tells
+        // whether the process really is, and the identity check afterwards confirms it.
         let bytes = match dir.read(c"smaps_rollup") {
-            Err(SysError::Io { errno: Errno::ENOENT, .. }) => dir.read(c"smaps")?,
+            Err(SysError::NoSuchProcess { .. }) => dir.read(c"smaps")?,
             other => other?,
         };
         let [clean, dirty, hugetlb, pss, swap] = sum_kb_fields(&bytes, KEYS);

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use prockit_sys::{ChildSpec, ChildStdio, Grouping};
 
-use crate::edge::{pid_arg, settle_on_thread, to_js_error};
+use crate::edge::{pid_arg, to_js_error};
 
 /// What `spawn` runs, as bytes (strings encoded with fsEncode by the TypeScript layer).
 #[napi(object)]
@@ -71,17 +71,23 @@ pub fn spawn_child(request: ChildRequest) -> Result<StartedChild, String> {
     Ok(StartedChild { pid: child.pid.get(), stdin, stdout, stderr })
 }
 
-#[napi(object)]
-pub struct ChildExit {
-    pub code: Option<i32>,
-    pub signal: Option<i32>,
-}
-
-/// Resolves when our child `pid` (started by spawnChild) has ended, reaping it.
-#[napi(catch_unwind, ts_return_type = "Promise<ChildExit>")]
-pub fn wait_child<'env>(env: &'env Env, pid: i32) -> Result<Object<'env>, String> {
+/// Watches our child `pid` (started by spawnChild) on a thread of its own, which reaps it
+/// when it ends and then writes 8 bytes to the pipe whose read end this returns: the exit
+/// code and the signal number as two little-endian i32 (-1 for "none"). A pipe rather than a
+/// promise, so that JavaScript can unref() it like any socket.
+#[napi(catch_unwind)]
+pub fn watch_child(pid: i32) -> Result<i32, String> {
     let pid = pid_arg(pid)?;
-    settle_on_thread(env, "prockit-child", move || {
-        prockit_sys::wait_child(pid).map(|exit| ChildExit { code: exit.code, signal: exit.signal })
-    })
+    let (read, write) = prockit_sys::pipe().map_err(to_js_error)?;
+    let spawned = std::thread::Builder::new().name("prockit-child".into()).spawn(move || {
+        let exit = std::panic::catch_unwind(|| prockit_sys::wait_child(pid)).ok().and_then(|waited| waited.ok());
+        let (code, signal): (i32, i32) = exit.map_or((-1, -1), |e| (e.code.unwrap_or(-1), e.signal.unwrap_or(-1)));
+        let mut record = [0u8; 8];
+        record[..4].copy_from_slice(&code.to_le_bytes());
+        record[4..].copy_from_slice(&signal.to_le_bytes());
+        let mut file = std::fs::File::from(write);
+        let _ = std::io::Write::write_all(&mut file, &record);
+    });
+    spawned.map_err(|e| Error::new("EAGAIN".to_string(), format!("cannot start a thread: {e}")))?;
+    Ok(read.into_raw_fd())
 }

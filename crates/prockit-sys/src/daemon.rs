@@ -133,10 +133,25 @@ pub fn spawn_daemon(spec: &DaemonSpec) -> Result<Pid> {
     let reports = read_reports(&reader);
     let _ = reap(child);
     let reports = reports?;
+    if let Some(daemon) = Pid::new(pid_in(&reports)) {
+        reap_if_adopted(daemon);
+    }
     match (parse_reports(&reports), Pid::new(pid_in(&reports))) {
         (Some((step, errno, index)), _) => Err(failure(&prepared, spec, step, errno, index)),
         (None, Some(pid)) => Ok(pid),
         (None, None) => Err(Error::Io { errno: Errno::ECHILD, syscall: "fork", pid: None }),
+    }
+}
+
+/// An orphaned daemon is re-parented to init, or to the nearest subreaper: when that is us
+/// (Node as a container's pid 1, or a process that set PR_SET_CHILD_SUBREAPER), nobody else
+/// will reap it, so a thread of ours waits for it and does.
+fn reap_if_adopted(daemon: Pid) {
+    let mut subreaper: c_int = 0;
+    // SAFETY: PR_GET_CHILD_SUBREAPER writes one int.
+    let is_subreaper = unsafe { libc::prctl(libc::PR_GET_CHILD_SUBREAPER, &mut subreaper as *mut c_int) } == 0 && subreaper != 0;
+    if std::process::id() == 1 || is_subreaper {
+        let _ = std::thread::Builder::new().name("prockit-reap".into()).spawn(move || reap(daemon.get()));
     }
 }
 

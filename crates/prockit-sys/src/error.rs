@@ -68,34 +68,21 @@ impl Error {
     }
 }
 
+/// The errno's name as Node spells it ("ENOENT"): nix's variant name, interned once per errno
+/// for the life of the process (there are fewer than 140 of them).
 fn errno_name(errno: Errno) -> &'static str {
-    match errno {
-        Errno::EPERM => "EPERM",
-        Errno::EACCES => "EACCES",
-        Errno::ESRCH => "ESRCH",
-        Errno::ENOENT => "ENOENT",
-        Errno::EINVAL => "EINVAL",
-        Errno::EMFILE => "EMFILE",
-        Errno::ENFILE => "ENFILE",
-        Errno::ENOMEM => "ENOMEM",
-        Errno::ENOSYS => "ENOSYS",
-        Errno::EBADF => "EBADF",
-        Errno::EINTR => "EINTR",
-        Errno::ECHILD => "ECHILD",
-        Errno::EAGAIN => "EAGAIN",
-        Errno::ENOTDIR => "ENOTDIR",
-        Errno::ELOOP => "ELOOP",
-        Errno::ENAMETOOLONG => "ENAMETOOLONG",
-        Errno::ENOEXEC => "ENOEXEC",
-        Errno::E2BIG => "E2BIG",
-        Errno::ETXTBSY => "ETXTBSY",
-        Errno::EISDIR => "EISDIR",
-        Errno::ENXIO => "ENXIO",
-        Errno::EROFS => "EROFS",
-        Errno::ENOSPC => "ENOSPC",
-        Errno::EEXIST => "EEXIST",
-        _ => "EIO",
+    // Linux's EOPNOTSUPP and ENOTSUP are one number; Node calls it ENOTSUP.
+    if errno == Errno::EOPNOTSUPP {
+        return "ENOTSUP";
     }
+    static NAMES: std::sync::Mutex<Vec<(Errno, &'static str)>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut names) = NAMES.lock() else { return "EIO" };
+    if let Some((_, name)) = names.iter().find(|(e, _)| *e == errno) {
+        return name;
+    }
+    let name: &'static str = Box::leak(format!("{errno:?}").into_boxed_str());
+    names.push((errno, name));
+    name
 }
 
 impl fmt::Display for Error {
@@ -117,3 +104,18 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_errno_names_node_uses() {
+        for (errno, name) in [(Errno::ENOENT, "ENOENT"), (Errno::EDQUOT, "EDQUOT"), (Errno::EXDEV, "EXDEV"), (Errno::EOPNOTSUPP, "ENOTSUP")]
+        {
+            assert_eq!(Error::Io { errno, syscall: "open", pid: None }.code(), name);
+        }
+        assert_eq!(Error::from_errno(Errno::ESRCH, "kill", Pid::new(5)).code(), "ESRCH");
+        assert_eq!(Error::from_errno(Errno::EACCES, "open", Pid::new(5)).code(), "EACCES");
+    }
+}

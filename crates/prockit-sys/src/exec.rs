@@ -36,6 +36,8 @@ pub(crate) const PID_RECORD: u32 = 1;
 pub(crate) const FAILURE_RECORD: u32 = 2;
 const RECORD_LEN: usize = 16;
 const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
+/// What runs a file that execve cannot (ENOEXEC), as execvp does.
+const SHELL: &std::ffi::CStr = c"/bin/sh";
 
 pub(crate) fn c_string(bytes: &[u8]) -> Result<CString> {
     CString::new(bytes).map_err(|_| Error::Io { errno: Errno::EINVAL, syscall: "execve", pid: None })
@@ -77,6 +79,9 @@ pub(crate) struct ExecImage {
     pub(crate) candidates: Vec<CString>,
     _argv: Vec<CString>,
     argv_ptrs: Vec<*const c_char>,
+    /// For each candidate, the argv that runs it through /bin/sh when execve says ENOEXEC
+    /// (a script without "#!"), as execvp does: sh, the candidate, argv[1..].
+    shell_argv_ptrs: Vec<Vec<*const c_char>>,
     _env: Vec<CString>,
     envp_ptrs: Vec<*const c_char>,
     /// The highest signal number, for resetting every disposition.
@@ -100,7 +105,18 @@ impl ExecImage {
         let candidates = exec_candidates(command, path_of(&env)).iter().map(|c| c_string(c)).collect::<Result<Vec<_>>>()?;
         let argv = argv.iter().map(|a| c_string(a)).collect::<Result<Vec<_>>>()?;
         let env = env.iter().map(|e| c_string(e)).collect::<Result<Vec<_>>>()?;
+        let shell_argv_ptrs = candidates
+            .iter()
+            .map(|candidate| {
+                std::iter::once(SHELL.as_ptr())
+                    .chain(std::iter::once(candidate.as_ptr()))
+                    .chain(argv.iter().skip(1).map(|a| a.as_ptr()))
+                    .chain(std::iter::once(std::ptr::null()))
+                    .collect()
+            })
+            .collect();
         Ok(ExecImage {
+            shell_argv_ptrs,
             argv_ptrs: pointers(&argv),
             envp_ptrs: pointers(&env),
             candidates,
@@ -119,7 +135,7 @@ pub(crate) fn report_pipe() -> Result<(OwnedFd, OwnedFd)> {
 }
 
 /// pipe2(O_CLOEXEC): (read end, write end).
-pub(crate) fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+pub fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as c_int; 2];
     // SAFETY: pipe2 writes two fds.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -242,7 +258,8 @@ pub(crate) unsafe fn fail(fd: RawFd, step: Step, index: usize) -> ! {
 
 /// Closes every fd except `keep` (which is ≥ 3): close_range(2), or a loop before Linux 5.9.
 pub(crate) unsafe fn close_all_but(keep: RawFd, fd_limit: c_int) {
-    let below = libc::syscall(libc::SYS_close_range, 3u32, (keep - 1) as u32, 0u32);
+    // close_range(3, 2) would be EINVAL: with `keep` at 3 there is nothing below it to close.
+    let below = if keep > 3 { libc::syscall(libc::SYS_close_range, 3u32, (keep - 1) as u32, 0u32) } else { 0 };
     let above = libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32);
     if below != 0 || above != 0 {
         for other in (3..fd_limit).filter(|other| *other != keep) {
@@ -290,6 +307,12 @@ pub(crate) unsafe fn exec_first(image: &ExecImage, fd: RawFd, before_failing: im
     let mut last = 0;
     for (index, candidate) in image.candidates.iter().enumerate() {
         libc::execve(candidate.as_ptr(), image.argv_ptrs.as_ptr(), image.envp_ptrs.as_ptr());
+        if errno() == libc::ENOEXEC {
+            if let Some(shell_argv) = image.shell_argv_ptrs.get(index) {
+                libc::execve(SHELL.as_ptr(), shell_argv.as_ptr(), image.envp_ptrs.as_ptr());
+                set_errno(libc::ENOEXEC);
+            }
+        }
         match errno() {
             libc::EACCES => denied = denied.or(Some(index)),
             libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT => {}

@@ -74,10 +74,13 @@ pub fn get_priority(identity: Identity) -> Result<i32> {
     Errno::clear();
     // SAFETY: a plain system call; -1 is a valid result, told apart by errno.
     let value = unsafe { libc::getpriority(libc::PRIO_PROCESS, identity.pid.get() as libc::id_t) };
-    match Errno::last_raw() {
+    let result = match Errno::last_raw() {
         0 => Ok(value),
         raw => Err(Error::from_errno(Errno::from_raw(raw), "getpriority", Some(identity.pid))),
-    }
+    };
+    // Checked after the call too: a pid reused in between would have answered for another process.
+    ProcDir::open_checked(identity.pid, identity.starttime)?;
+    result
 }
 
 /// setpriority(2) for the process `identity` names, after checking that its pid was not

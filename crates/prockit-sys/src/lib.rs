@@ -23,6 +23,7 @@ mod users;
 
 pub use daemon::{spawn_daemon, DaemonSpec};
 pub use error::{Error, Result};
+pub use exec::pipe;
 pub use ids::{getpgid, getsid};
 pub use inspect::{get_priority, set_priority, OpenFile};
 pub use limits::{kill_process_group, prlimit, resource_by_name, Limits, Resource, RESOURCES};

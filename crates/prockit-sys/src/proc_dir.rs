@@ -216,10 +216,13 @@ impl ProcDir {
     /// its own, so a match afterwards proves the same process held the pid throughout.
     pub fn read_checked<T>(pid: Pid, starttime: Option<u64>, read: impl FnOnce(&ProcDir) -> Result<T>) -> Result<T> {
         let dir = ProcDir::for_pid(pid);
-        let value = read(&dir)?;
+        let value = read(&dir);
         if starttime.is_some() {
-            dir.verify(starttime)?;
+            // Also after a refusal: a pid now owned by another user is gone, not forbidden.
+            if let Err(Error::PermissionDenied { .. }) | Ok(_) = &value {
+                dir.verify(starttime)?;
+            }
         }
-        Ok(value)
+        value
     }
 }

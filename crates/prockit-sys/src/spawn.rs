@@ -121,6 +121,7 @@ fn failure(spec: &ChildSpec, image: &ExecImage, cwd: Option<&CString>, step: u32
     match step {
         s if s == Step::Setsid as u32 => Error::Io { errno, syscall: "setsid", pid: None },
         s if s == Step::Setpgid as u32 => Error::Io { errno, syscall: "setpgid", pid: None },
+        s if s == Step::Stdio as u32 && spec.stdio.get(index) == Some(&ChildStdio::Null) => file("open", b"/dev/null"),
         s if s == Step::Stdio as u32 => Error::Io { errno, syscall: "dup2", pid: None },
         s if s == Step::Chdir as u32 => file("chdir", cwd.map_or(b"".as_slice(), |c| c.as_bytes())),
         // A name not found anywhere on PATH is reported by its name, as execvp's callers do.

@@ -191,7 +191,8 @@ test('spawnDaemon(command, options) takes the options in second place, as child_
   t.is(readFileSync(pidFile, 'utf8'), `${pid}\n`)
 })
 
-test('50 concurrent spawns while worker threads allocate: no hang, 50 distinct running daemons', async (t) => {
+// Serial: it counts this process's zombies, which other tests' short-lived children would add to.
+test.serial('50 concurrent spawns while worker threads allocate: no hang, 50 distinct running daemons', async (t) => {
   const churn = `
     let keep = []
     for (let i = 0; ; i++) {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +11,7 @@ import {
   pidExists,
   pids,
   Process,
+  spawn as spawnChild,
   processIter,
   TimeoutExpired,
   waitProcs,
@@ -50,23 +50,32 @@ test('a child that allocates 64 MB grows rss and uss by about 64 MB', async (t) 
   t.is(after.swap, 0)
 })
 
-test('a busy loop reads near 100 % in cpuPercent, as /proc/[pid]/stat confirms', async (t) => {
+test('a busy loop\'s cpuPercent is its share of a CPU as /proc/[pid]/stat shows it (near 100 % on an idle core)', async (t) => {
+  // Other test files run at the same time on two cores, so the loop may not get a whole
+  // core: the figure is checked against the share /proc measured over the same interval.
   const busy = spawnForTest(t, process.execPath, ['-e', 'for (;;) {}'])
   await sleep(200)
   const proc = Process.fromPid(busy.pid!)!
+  const busyTicks = () => readStatIndependently(busy.pid!).slice(13, 15).reduce((a, b) => a + Number(b), 0)
+  const share = async (measure: () => Promise<number> | number) => {
+    const ticksBefore = busyTicks()
+    const started = performance.now()
+    const figure = await measure()
+    const independent = ((busyTicks() - ticksBefore) / CLK_TCK / ((performance.now() - started) / 1000)) * 100
+    return { figure, independent }
+  }
   t.is(proc.cpuPercent(), 0, 'the first non-blocking call returns 0')
-  const ticksBefore = readStatIndependently(busy.pid!).slice(13, 15).reduce((a, b) => a + Number(b), 0)
-  const started = performance.now()
-  await sleep(1000)
-  const nonBlocking = proc.cpuPercent()
-  const ticksAfter = readStatIndependently(busy.pid!).slice(13, 15).reduce((a, b) => a + Number(b), 0)
-  const independent = ((ticksAfter - ticksBefore) / CLK_TCK / ((performance.now() - started) / 1000)) * 100
-  t.true(nonBlocking > 50 && nonBlocking < 150, `cpuPercent ${nonBlocking}`)
-  t.true(Math.abs(nonBlocking - independent) < 25, `${nonBlocking} vs ${independent} from /proc`)
-  const blocking = await proc.cpuPercent({ interval: 0.5 })
-  t.true(blocking > 50 && blocking < 150, `cpuPercent({ interval: 0.5 }) ${blocking}`)
+  const nonBlocking = await share(async () => {
+    await sleep(1000)
+    return proc.cpuPercent()
+  })
+  t.true(nonBlocking.independent > 20, `the loop ran: ${nonBlocking.independent.toFixed(0)} % by /proc`)
+  t.true(Math.abs(nonBlocking.figure - nonBlocking.independent) < 25, `${nonBlocking.figure} vs ${nonBlocking.independent.toFixed(0)} from /proc`)
+  t.true(nonBlocking.figure < 150)
+  const blocking = await share(() => proc.cpuPercent({ interval: 0.5 }))
+  t.true(Math.abs(blocking.figure - blocking.independent) < 25, `cpuPercent({ interval: 0.5 }) ${blocking.figure} vs ${blocking.independent.toFixed(0)}`)
   const times = proc.cpuTimes()
-  t.true(times.user + times.system >= 1)
+  t.true(times.user + times.system >= 0.3)
   t.true(times.childrenUser >= 0 && times.childrenSystem >= 0)
 })
 
@@ -170,8 +179,9 @@ test('parent, parents and children follow the tree and skip younger pid reusers'
 })
 
 test('wait gives our child\'s exit code, null for a process that is not our child, and TimeoutExpired', async (t) => {
-  const exiting = spawn('/bin/sh', ['-c', 'sleep 0.3; exit 7'])
-  const proc = Process.fromPid(exiting.pid!)!
+  // prockit's spawn: its reaper records the status, so wait() cannot lose it to a race.
+  const exiting = spawnChild('/bin/sh', ['-c', 'sleep 0.3; exit 7'], { stdio: 'ignore' })
+  const proc = exiting.process!
   t.is(await proc.wait({ timeout: 10 }), 7)
   t.is(await proc.wait(), 7, 'cached, as psutil does')
   const lingering = spawnForTest(t, '/bin/sleep', ['30'])
@@ -185,17 +195,17 @@ test('wait gives our child\'s exit code, null for a process that is not our chil
 })
 
 test('waitProcs sorts a mix of exiting and lingering processes into gone and alive', async (t) => {
-  const quick = spawn('/bin/sh', ['-c', 'exit 3'])
-  const slower = spawn('/bin/sleep', ['0.3'])
+  const quick = spawnChild('/bin/sh', ['-c', 'exit 3'], { stdio: 'ignore' })
+  const slower = spawnChild('/bin/sleep', ['0.3'], { stdio: 'ignore' })
   const lingering = spawnForTest(t, '/bin/sleep', ['30'])
   await waitForComm(lingering.pid!, 'sleep')
-  const procs = [quick, slower, lingering].map((c) => Process.fromPid(c.pid!)).filter((p): p is Process => p !== null)
+  const procs = [quick.process, slower.process, Process.fromPid(lingering.pid!)].filter((p): p is Process => p !== null)
   const called: number[] = []
   const { gone, alive } = await waitProcs(procs, { timeout: 2, callback: (p) => called.push(p.pid) })
   t.deepEqual(alive.map((p) => p.pid), [lingering.pid])
   t.deepEqual(gone.map((p) => p.pid).sort(), [quick.pid, slower.pid].filter((pid) => procs.some((p) => p.pid === pid)).sort())
   t.deepEqual(called.sort(), gone.map((p) => p.pid).sort())
-  t.true(gone.every((p) => p.returncode === 0 || p.returncode === 3 || p.returncode === null))
+  t.is(gone.find((p) => p.pid === quick.pid)?.returncode, 3)
   t.is(gone.find((p) => p.pid === slower.pid)?.returncode, 0)
   await t.throwsAsync(waitProcs([{ pid: 1 } as never]), { instanceOf: TypeError })
 })

@@ -76,11 +76,12 @@ pub fn wait_for_exit(identity: Identity, timeout: Option<Duration>) -> Result<Wa
     let deadline = timeout.map(|t| Instant::now() + t);
     let fd = match open_identified(identity) {
         Ok(fd) => fd,
-        Err(e) if e.is_gone() => return Ok(WaitOutcome::Exited(None)),
+        // Already gone: a child our spawn() reaped has left its status in the record.
+        Err(e) if e.is_gone() => return Ok(WaitOutcome::Exited(recorded_status(identity))),
         Err(e) => return Err(e),
     };
     match fd {
-        Some(fd) => poll_until_readable(&fd, identity.pid, deadline),
+        Some(fd) => poll_until_readable(&fd, identity, deadline),
         None => poll_proc_until_gone(identity, deadline),
     }
 }
@@ -96,13 +97,14 @@ fn remaining_ms(deadline: Option<Instant>) -> libc::c_int {
     }
 }
 
-fn poll_until_readable(fd: &OwnedFd, pid: Pid, deadline: Option<Instant>) -> Result<WaitOutcome> {
+fn poll_until_readable(fd: &OwnedFd, identity: Identity, deadline: Option<Instant>) -> Result<WaitOutcome> {
+    let pid = identity.pid;
     loop {
         let mut pollfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
         // SAFETY: one valid pollfd.
         let n = unsafe { libc::poll(&mut pollfd, 1, remaining_ms(deadline)) };
         match n {
-            n if n > 0 => return Ok(WaitOutcome::Exited(exit_status(fd))),
+            n if n > 0 => return Ok(WaitOutcome::Exited(exit_status(fd, identity))),
             0 if deadline.is_some_and(|d| Instant::now() >= d) => return Ok(WaitOutcome::TimedOut),
             0 => continue,
             _ => match Errno::last() {
@@ -115,13 +117,18 @@ fn poll_until_readable(fd: &OwnedFd, pid: Pid, deadline: Option<Instant>) -> Res
 
 /// The status of an ended child, read with WNOWAIT so that it stays waitable for its real
 /// reaper (Node's child_process); `None` when the process is not our child or already reaped.
-fn exit_status(fd: &OwnedFd) -> Option<i32> {
+///
+/// A child that prockit's own spawn() reaped is found in the record its reaper keeps, taken
+/// under the same lock, so that race is closed. A child of Node's child_process that libuv
+/// reaped first has left no trace: `None`.
+fn exit_status(fd: &OwnedFd, identity: Identity) -> Option<i32> {
+    let reaped = crate::spawn::REAPED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut info = std::mem::MaybeUninit::<libc::siginfo_t>::zeroed();
     let flags = libc::WEXITED | libc::WNOWAIT | libc::WNOHANG;
     // SAFETY: waitid fills `info`; it is read only on success.
     let result = unsafe { libc::waitid(libc::P_PIDFD, fd.as_raw_fd() as libc::id_t, info.as_mut_ptr(), flags) };
     if result != 0 {
-        return None;
+        return crate::spawn::reaped_status(&reaped, identity);
     }
     let info = unsafe { info.assume_init() };
     // SAFETY: after a successful waitid with WEXITED, si_status is the field that is set.
@@ -131,6 +138,11 @@ fn exit_status(fd: &OwnedFd) -> Option<i32> {
         libc::CLD_KILLED | libc::CLD_DUMPED => Some(-status),
         _ => None, // WNOHANG with nothing to report: si_pid is 0
     }
+}
+
+fn recorded_status(identity: Identity) -> Option<i32> {
+    let reaped = crate::spawn::REAPED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    crate::spawn::reaped_status(&reaped, identity)
 }
 
 /// The fallback for kernels without pidfds: look at /proc every 10 ms.

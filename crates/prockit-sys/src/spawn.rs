@@ -169,12 +169,50 @@ pub struct ChildExit {
     pub signal: Option<i32>,
 }
 
+/// The statuses of the children `wait_child` reaped, newest last, for `wait()` calls that come
+/// a moment too late to read them from the kernel (see `pidfd::exit_status`). Reaping and
+/// recording happen under the lock, so a reader sees either the zombie or the record.
+pub(crate) static REAPED: std::sync::Mutex<std::collections::VecDeque<Reaped>> = std::sync::Mutex::new(std::collections::VecDeque::new());
+const REAPED_KEPT: usize = 4096;
+
+/// A child `wait_child` reaped: its identity and its status (exit code, or minus the signal).
+pub(crate) struct Reaped {
+    pid: i32,
+    starttime: Option<u64>,
+    status: i32,
+}
+
+/// The recorded status of the child `identity` names, if `wait_child` reaped it.
+pub(crate) fn reaped_status(reaped: &std::collections::VecDeque<Reaped>, identity: crate::Identity) -> Option<i32> {
+    reaped
+        .iter()
+        .rev()
+        .find(|r| r.pid == identity.pid.get() && (identity.starttime.is_none() || r.starttime == identity.starttime))
+        .map(|r| r.status)
+}
+
 /// Blocks until our child `pid` has ended and reaps it. For a dedicated thread: it lasts
 /// as long as the child does.
 pub fn wait_child(pid: Pid) -> Result<ChildExit> {
+    // Wait without reaping first (a pidfd, or a WNOWAIT waitid), then reap under the lock.
+    let mut info = std::mem::MaybeUninit::<libc::siginfo_t>::zeroed();
+    loop {
+        // SAFETY: waitid fills `info`, which is not read here.
+        if unsafe { libc::waitid(libc::P_PID, pid.get() as libc::id_t, info.as_mut_ptr(), libc::WEXITED | libc::WNOWAIT) } == 0 {
+            break;
+        }
+        match Errno::last() {
+            Errno::EINTR => continue,
+            errno => return Err(Error::from_errno(errno, "waitid", Some(pid))),
+        }
+    }
+    // The zombie still has its /proc entry: its start time identifies the record.
+    let starttime =
+        crate::ProcDir::open_checked(pid, None).ok().and_then(|(_, stat)| prockit_parse::parse_stat(&stat).ok().map(|s| s.starttime));
+    let mut reaped = REAPED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut status: c_int = 0;
     loop {
-        // SAFETY: waits for our own child.
+        // SAFETY: reaps our own child, which has ended.
         if unsafe { libc::waitpid(pid.get(), &mut status, 0) } >= 0 {
             break;
         }
@@ -183,11 +221,16 @@ pub fn wait_child(pid: Pid) -> Result<ChildExit> {
             errno => return Err(Error::from_errno(errno, "waitpid", Some(pid))),
         }
     }
-    Ok(if libc::WIFSIGNALED(status) {
+    let exit = if libc::WIFSIGNALED(status) {
         ChildExit { code: None, signal: Some(libc::WTERMSIG(status)) }
     } else {
         ChildExit { code: Some(libc::WEXITSTATUS(status)), signal: None }
-    })
+    };
+    if reaped.len() >= REAPED_KEPT {
+        reaped.pop_front();
+    }
+    reaped.push_back(Reaped { pid: pid.get(), starttime, status: exit.code.unwrap_or_else(|| -exit.signal.unwrap_or(0)) });
+    Ok(exit)
 }
 
 #[cfg(test)]

@@ -64,7 +64,12 @@ declare module './core' {
     status(): ProcessStatus
     /** The name of the real user, or the uid as text when it has none. */
     username(): string
-    /** Waits for the end of any process; resolves with its exit code when it is our child, else null. */
+    /**
+     * Waits for the end of any process (a pidfd, not polling); resolves with its exit code (or
+     * minus the signal that ended it) when it is our child, else null. Children of prockit's
+     * spawn() always give their status; a child of Node's child_process gives it unless Node
+     * reaped it first (then null: read its 'exit' event instead). Rejects with TimeoutExpired.
+     */
     wait(options?: { timeout?: number }): Promise<number | null>
     /** Runs `fn` with every /proc file of this process read at most once (psutil's oneshot). */
     oneshot<T>(fn: () => T): T

@@ -6,6 +6,7 @@ use std::os::fd::AsRawFd;
 use nix::dir::Dir;
 use nix::errno::Errno;
 
+use crate::proc_dir::read_link_at;
 use crate::{Error, Identity, ProcDir, Result};
 
 /// One open file of a process: its fd number and the path it names.
@@ -48,17 +49,6 @@ impl ProcDir {
         let fd = self.open_file(c"fd", libc::O_RDONLY | libc::O_DIRECTORY)?;
         Dir::from_fd(fd).map_err(|e| Error::from_errno(e, "opendir", Some(self.pid())))
     }
-}
-
-fn read_link_at(dir: i32, name: &std::ffi::CStr) -> std::result::Result<Vec<u8>, Errno> {
-    let mut buf = vec![0u8; libc::PATH_MAX as usize];
-    // SAFETY: buf is writable for its whole length.
-    let n = unsafe { libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    if n < 0 {
-        return Err(Errno::last());
-    }
-    buf.truncate(n as usize);
-    Ok(buf)
 }
 
 fn is_regular_file_at(dir: i32, name: &std::ffi::CStr) -> bool {

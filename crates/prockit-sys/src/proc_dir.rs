@@ -80,6 +80,18 @@ pub(crate) fn read_to_end(fd: RawFd, buf: &mut Vec<u8>, single_record: bool) -> 
     }
 }
 
+/// readlinkat(2) into a new buffer (readlinkat does not NUL-terminate; PATH_MAX bounds it).
+pub(crate) fn read_link_at(dir: RawFd, path: &CStr) -> std::result::Result<Vec<u8>, Errno> {
+    let mut buf = vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: buf is writable for its whole length.
+    let n = unsafe { libc::readlinkat(dir, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        return Err(Errno::last());
+    }
+    buf.truncate(n as usize);
+    Ok(buf)
+}
+
 /// Opens `name` relative to `dir` and reads it whole; the error names the failing call.
 pub(crate) fn read_file_at(dir: RawFd, name: &CStr, buf: &mut Vec<u8>) -> std::result::Result<(), (Errno, &'static str)> {
     let fd = open_at(dir, name, libc::O_RDONLY).map_err(|e| (e, "open"))?;
@@ -181,14 +193,7 @@ impl ProcDir {
                 })?,
             ),
         };
-        let mut buf = vec![0u8; libc::PATH_MAX as usize];
-        // SAFETY: buf is writable for its whole length; readlinkat does not NUL-terminate.
-        let n = unsafe { libc::readlinkat(dir, path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n < 0 {
-            return Err(Error::from_errno(Errno::last(), "readlink", Some(self.pid)));
-        }
-        buf.truncate(n as usize);
-        Ok(buf)
+        read_link_at(dir, path).map_err(|e| Error::from_errno(e, "readlink", Some(self.pid)))
     }
 
     /// Fails with ESRCH unless the process is still the one that started at `starttime`

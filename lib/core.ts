@@ -45,13 +45,15 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-function pairsToRecord(flat: string[]): Record<string, string> {
+/** [name, value, name, value…] from the native layer as an object. */
+export function pairsToRecord(flat: string[]): Record<string, string> {
   const entries: [string, string][] = []
   for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i]!, flat[i + 1]!])
   return Object.fromEntries(entries)
 }
 
-function parseOwnerIds(value: string | undefined): OwnerIDs | null {
+/** The four ids of a `Uid:` or `Gid:` value of /proc/[pid]/status, or null. */
+export function parseOwnerIds(value: string | undefined): OwnerIDs | null {
   const ids = value?.trim().split(/\s+/).map(Number)
   if (!ids || ids.length < 4 || !ids.every(Number.isSafeInteger)) return null
   const [real, effective, saved, fs] = ids as [number, number, number, number]
@@ -74,7 +76,8 @@ export class Process extends UnixProcess {
   readonly rss: number
   /** stat's starttime in clock ticks after boot: with the pid, the identity of the process. */
   readonly startTicks: number
-  readonly #cache = new Map<string, unknown>()
+  // Made on the first lazy read: findProcesses builds thousands of Process objects that never read one.
+  #cache: Map<string, unknown> | undefined
 
   /** Built by findProcesses(), Process.fromPid() and Process.fromPath(); rarely by hand. */
   constructor(fields: StatFields) {
@@ -115,8 +118,9 @@ export class Process extends UnixProcess {
 
   /** Reads `compute` once and keeps its value, as proc's lazy_property does. */
   protected lazy<T>(key: string, compute: () => T): T {
-    if (!this.#cache.has(key)) this.#cache.set(key, compute())
-    return this.#cache.get(key) as T
+    const cache = (this.#cache ??= new Map())
+    if (!cache.has(key)) cache.set(key, compute())
+    return cache.get(key) as T
   }
 
   /** Seconds since the process started, recomputed on every read. */

@@ -5,7 +5,7 @@
 import { cpus } from 'node:os'
 import { readdirSync, statSync } from 'node:fs'
 
-import { findProcesses, Process, uidToName } from './core'
+import { findProcesses, pairsToRecord, Process, uidToName } from './core'
 import { AccessDenied, awaitNative, callNative, NoSuchProcess, TimeoutExpired, ZombieProcess } from './errors'
 import { readLive, withOneshotCache } from './live'
 import type { IoCounters as NativeIoCounters, MemoryDetail, MemoryInfo as NativeMemoryInfo, OpenFile as NativeOpenFile } from '../binding'
@@ -95,12 +95,7 @@ function live<T>(proc: Process, file: string, read: (pid: number, ticks: number 
 }
 
 const stat = (proc: Process) => live(proc, 'stat', native.readStatDetail)
-const status = (proc: Process) => {
-  const flat = live(proc, 'status', native.readStatus)
-  const fields = new Map<string, string>()
-  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!)
-  return fields
-}
+const status = (proc: Process) => pairsToRecord(live(proc, 'status', native.readStatus))
 const ticksToSeconds = (ticks: number) => ticks / systemFacts.clockTicks
 
 // --- the methods -------------------------------------------------------------------------
@@ -250,7 +245,7 @@ const methods: ThisType<Process> & Record<string, unknown> = {
 
   numCtxSwitches(): CtxSwitches {
     const fields = status(this)
-    return { voluntary: Number(fields.get('voluntary_ctxt_switches')), involuntary: Number(fields.get('nonvoluntary_ctxt_switches')) }
+    return { voluntary: Number(fields.voluntary_ctxt_switches), involuntary: Number(fields.nonvoluntary_ctxt_switches) }
   },
 
   terminal(): string | null {
@@ -263,7 +258,7 @@ const methods: ThisType<Process> & Record<string, unknown> = {
   },
 
   username(): string {
-    const uid = Number(status(this).get('Uid')?.split(/\s+/)[0])
+    const uid = Number(status(this).Uid?.split(/\s+/)[0])
     return uidToName(uid) ?? String(uid)
   },
 
@@ -305,9 +300,7 @@ export function pidExists(pid: number): boolean {
   validatePid(pid)
   try {
     const flat = native.readStatus(pid, null)
-    if (flat === null) return false
-    const tgid = flat[flat.indexOf('Tgid') + 1]
-    return Number(tgid) === pid
+    return flat !== null && Number(pairsToRecord(flat).Tgid) === pid
   } catch (error) {
     // Unreadable (hidepid, EPERM) but present: it exists.
     return (error as { code?: string }).code === 'EACCES' || (error as { code?: string }).code === 'EPERM'

@@ -17,6 +17,8 @@ import {
 import { isRoot, runAsNobody, sleep } from './helpers'
 
 const SOAK = process.env.PROCKIT_SOAK === '1'
+/** For the scripts run as nobody: a call's value, or the name and code of what it threw. */
+const ATTEMPT = 'const attempt = (f) => { try { return { value: f() } } catch (e) { return { name: e.name, code: e.code } } }'
 const openFds = () => readdirSync('/proc/self/fd').length
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
 const rssMB = () => process.memoryUsage().rss / 1048576
@@ -117,7 +119,7 @@ test('hidepid=2 as an unprivileged user: what is visible is listed, the rest is 
   const seen = runAsNobody(
     t,
     `const p = require('./dist/index.js')
-     const attempt = (f) => { try { return { value: f() } } catch (e) { return { name: e.name, code: e.code } } }
+     ${ATTEMPT}
      const all = p.findProcesses()
      const tree = p.getProcessTree()
      console.log(JSON.stringify({
@@ -142,7 +144,7 @@ test('hidepid=1 as an unprivileged user: unreadable processes are AccessDenied (
   const seen = runAsNobody(
     t,
     `const p = require('./dist/index.js')
-     const attempt = (f) => { try { return { value: f() } } catch (e) { return { name: e.name, code: e.code } } }
+     ${ATTEMPT}
      const all = p.findProcesses()
      console.log(JSON.stringify({
        mine: all.every((q) => q.userIds.real === 65534), self: all.some((q) => q.pid === process.pid),

@@ -72,7 +72,7 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0
 }
 
-const packageRoot = fileURLToPath(new URL('..', import.meta.url))
+export const packageRoot = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * Copies the built package where user nobody can read it and runs `code` there as nobody

@@ -88,6 +88,7 @@ test('targets 0, 1 and negatives are refused before any syscall', (t) => {
     t.throws(() => processGroupMembers(id), { instanceOf: RangeError }, String(id))
     t.throws(() => sessionMembers(id), { instanceOf: RangeError }, String(id))
   }
+  t.throws(() => killSession(0), { message: /outside this PID namespace/ }, 'a session of 0, as read in a container, is explained')
   t.throws(() => killProcessGroup('5' as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
   t.throws(() => killProcessGroup(4194304, 'SIGNOPE' as never), { instanceOf: TypeError, code: 'ERR_UNKNOWN_SIGNAL' })
 })

@@ -8,6 +8,9 @@ import { outOfRange, validatePid } from './validate'
 
 /** A group or session id that names one group: ≥ 2 (0 is "my group", 1 init's, negatives "all"). */
 function validateGroupId(value: unknown, name: string): number {
+  // /proc shows 0 for kernel threads and for a group or session led from outside our PID
+  // namespace (a container's): say so, since a user will have read it from `pgrp` or `session`.
+  if (value === 0) throw outOfRange(name, 'an integer >= 2 (0 is what /proc shows when the leader is outside this PID namespace)', value)
   validatePid(value, name)
   if (value === 1) throw outOfRange(name, 'an integer >= 2 (1 is init\'s)', value)
   return value as number

@@ -104,13 +104,12 @@ mod tests {
         let file = b"Num       RefCount Protocol Flags    Type St Inode Path\n\
             0000000000000000: 00000002 00000000 00010000 0001 01 166820 /tmp/g/S.gpg-agent\n\
             0000000000000000: 00000003 00000000 00000000 0001 03  1590\n";
-        let rows = parse_net_unix(file).unwrap();
         assert_eq!(
-            rows,
-            [
+            parse_net_unix(file),
+            Ok(vec![
                 UnixSocketRow { inode: 166820, path: b"/tmp/g/S.gpg-agent", listening: true },
                 UnixSocketRow { inode: 1590, path: b"", listening: false },
-            ]
+            ])
         );
     }
 
